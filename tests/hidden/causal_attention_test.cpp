@@ -1,0 +1,152 @@
+// Hidden tests for causal_attention: the learner's kata::causal_attention against the reference.
+#include "kata_test.h"
+
+#include <fmt/format.h>
+
+#include "causal_attention.h"
+
+// The reference is compiled into this file with internal linkage, so a learner's file cannot call it.
+#undef KATA_CAUSAL_ATTENTION_H
+namespace {
+namespace reference {
+#include "causal_attention.cpp"
+}  // namespace reference
+}  // namespace
+
+namespace {
+
+using kata_test::describe;
+using kata_test::diff;
+
+struct Shape {
+  int64_t batch, heads, seq, head_dim;
+};
+// seq != head_dim everywhere, so scaling by the wrong one of them shows.
+const std::vector<Shape> kShapes = {{2, 3, 5, 8}, {1, 1, 1, 4}, {1, 2, 7, 3}, {3, 1, 16, 32}, {2, 4, 9, 6}};
+
+std::vector<torch::Tensor> random_qkv(const Shape& s, torch::ScalarType dtype, double scale = 1.0) {
+  auto opts = torch::TensorOptions().dtype(dtype);
+  std::vector<torch::Tensor> qkv;
+  for (int i = 0; i < 3; ++i) qkv.push_back(torch::randn({s.batch, s.heads, s.seq, s.head_dim}, opts) * scale);
+  return qkv;
+}
+
+std::string describe_qkv(const std::vector<torch::Tensor>& qkv) {
+  return describe({{"q", qkv[0]}, {"k", qkv[1]}, {"v", qkv[2]}});
+}
+
+torch::Tensor learner(const std::vector<torch::Tensor>& qkv) { return kata::causal_attention(qkv[0], qkv[1], qkv[2]); }
+torch::Tensor expected(const std::vector<torch::Tensor>& qkv) {
+  return reference::kata::causal_attention(qkv[0], qkv[1], qkv[2]);
+}
+
+TEST(CausalAttention, OutputFloat64) {
+  kata_test::meaning("The attention output differs: check the scale (1/sqrt(head_dim)), the mask (j <= i, "
+                     "diagonal included), the softmax dimension (over keys, the last one) and the matmul order.");
+  for (const auto& shape : kShapes) {
+    auto qkv = random_qkv(shape, torch::kFloat64);
+    KATA_ASSERT_OK(diff(learner(qkv), expected(qkv), "output", describe_qkv(qkv)));
+  }
+}
+
+TEST(CausalAttention, OutputFloat32) {
+  kata_test::meaning("float32 in must give float32 out with the same values: build masks and constants with "
+                     "the inputs' dtype (q.options()) instead of the default dtype or double tensors.");
+  for (const auto& shape : kShapes) {
+    auto qkv = random_qkv(shape, torch::kFloat32);
+    KATA_ASSERT_OK(diff(learner(qkv), expected(qkv), "output", describe_qkv(qkv)));
+  }
+}
+
+TEST(CausalAttention, GradientsQKV) {
+  kata_test::meaning("Gradients w.r.t. q, k or v differ although the forward may match: the output must be "
+                     "computed with differentiable tensor ops on q, k, v (no .detach(), no in-place writes "
+                     "into tensors autograd saved, no values copied out with .item()).");
+  for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+    for (const auto& shape : kShapes) {
+      auto qkv = random_qkv(shape, dtype);
+      auto weight = torch::randn_like(qkv[0]);
+      KATA_ASSERT_OK(kata_test::backward_diff(kata_test::run_backward(learner, qkv, weight),
+                                                  kata_test::run_backward(expected, qkv, weight), {"q", "k", "v"},
+                                                  describe_qkv(qkv)));
+    }
+  }
+}
+
+TEST(CausalAttention, EdgeShapes) {
+  kata_test::meaning("A length-1 sequence, a batch of one or a single head breaks a solution that squeezes "
+                     "dimensions, hard-codes sizes or builds the mask from the wrong dimension.");
+  for (const auto& shape : std::vector<Shape>{{1, 1, 1, 1}, {1, 1, 1, 8}, {4, 1, 1, 2}, {1, 1, 6, 1}}) {
+    auto qkv = random_qkv(shape, torch::kFloat64);
+    KATA_ASSERT_OK(diff(learner(qkv), expected(qkv), "output", describe_qkv(qkv)));
+  }
+}
+
+TEST(CausalAttention, NonContiguousInputs) {
+  kata_test::meaning("Inputs that are views (transposed storage) give different results: .view() on a "
+                     "non-contiguous tensor or indexing raw data_ptr assumes a memory layout; use reshape, "
+                     "transpose and matmul.");
+  for (const auto& shape : kShapes) {
+    auto qkv = random_qkv(shape, torch::kFloat64);
+    std::vector<torch::Tensor> views;
+    for (const auto& t : qkv) views.push_back(kata_test::non_contiguous(t));
+    KATA_ASSERT_OK(diff(learner(views), expected(qkv), "output", describe_qkv(views)));
+  }
+}
+
+TEST(CausalAttention, NoFutureLeakage) {
+  kata_test::meaning("Changing keys/values/queries at positions after t changed the output at t: the causal "
+                     "mask is missing, inverted, or built on the wrong axis (it must hide keys j > i from query i).");
+  for (const auto& shape : kShapes) {
+    if (shape.seq < 2) continue;
+    auto qkv = random_qkv(shape, torch::kFloat64);
+    for (int64_t t : {int64_t{0}, shape.seq / 2, shape.seq - 2}) {
+      auto perturbed = qkv;
+      auto after_t = torch::indexing::Slice(t + 1, torch::indexing::None);
+      for (auto& x : perturbed) {
+        x = x.clone();
+        x.index_put_({"...", after_t, torch::indexing::Slice()}, torch::randn_like(x.index({"...", after_t, torch::indexing::Slice()})) * 3);
+      }
+      auto up_to_t = torch::indexing::Slice(0, t + 1);
+      auto before = learner(qkv).index({"...", up_to_t, torch::indexing::Slice()});
+      auto after = learner(perturbed).index({"...", up_to_t, torch::indexing::Slice()});
+      KATA_ASSERT_OK(diff(after, before, "output at positions <= " + std::to_string(t) +
+                                                 " after changing q, k, v at positions > " + std::to_string(t),
+                              describe_qkv(qkv)));
+    }
+  }
+}
+
+TEST(CausalAttention, LargeScoresStayFinite) {
+  kata_test::meaning("With large scores exp() overflows to inf and the output turns NaN: subtract each row's "
+                     "maximum before exponentiating (torch::softmax does this for you).");
+  // float32 overflows exp() above ~88, float64 above ~709. The looser float32 tolerance absorbs rounding
+  // of scores in the hundreds; an overflow gives inf or NaN, which no tolerance accepts.
+  struct Case {
+    torch::ScalarType dtype;
+    double scale;
+    kata_test::Tolerance tol;
+  };
+  for (const auto& c : {Case{torch::kFloat64, 1e3, {1e-7, 1e-7}}, Case{torch::kFloat32, 12.0, {1e-3, 1e-3}}}) {
+    auto qkv = random_qkv({2, 2, 8, 4}, c.dtype, c.scale);
+    auto max_score = (torch::matmul(qkv[0], qkv[1].transpose(-2, -1)) / 2).abs().max().item<double>();
+    KATA_ASSERT_OK(diff(learner(qkv), expected(qkv), fmt::format("output with scores up to {:.0f}", max_score),
+                            describe_qkv(qkv), c.tol));
+  }
+}
+
+TEST(CausalAttention, InputsUnchanged) {
+  kata_test::meaning("The function wrote into its inputs (an in-place op such as q.mul_ or k.transpose_): "
+                     "callers reuse q, k and v, so they must be left as they were.");
+  auto qkv = random_qkv({2, 2, 6, 4}, torch::kFloat64);
+  std::vector<torch::Tensor> copies;
+  for (const auto& t : qkv) copies.push_back(t.clone());
+  learner(qkv);
+  const char* names[] = {"q", "k", "v"};
+  for (int i = 0; i < 3; ++i) {
+    KATA_ASSERT_OK(diff(qkv[i], copies[i], std::string(names[i]) + " after the call", describe_qkv(copies),
+                            kata_test::Tolerance{0, 0}));
+  }
+}
+
+}  // namespace

@@ -1,0 +1,67 @@
+// What every hidden test file uses: seeded inputs, assert_close-style comparisons that explain
+// themselves, and gradients through a random weighting of the output.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kata_test {
+
+// The seed of this judge run (set once by the test main); every test reseeds torch from it and its name.
+uint64_t run_seed();
+void set_run_seed(uint64_t seed);
+
+// Tolerances in the spirit of torch.testing.assert_close: |got - want| <= atol + rtol * |want|.
+struct Tolerance {
+  double rtol;
+  double atol;
+};
+Tolerance tolerance_for(torch::ScalarType dtype);
+
+// "q [2, 4, 8, 16] float64 non-contiguous"
+std::string describe(const std::string& name, const torch::Tensor& t);
+// "q [2, 4, 8, 16] float64, k [...] ..." plus ", seed N".
+std::string describe(const std::vector<std::pair<std::string, torch::Tensor>>& inputs);
+
+// The one line the judge shows under this check when it fails: what the check usually means.
+void meaning(const std::string& text);
+
+// nullopt when `got` matches `want` (shape, dtype, then values); otherwise an explanation naming
+// `what`, the case, the largest errors and where they are, and a few expected/got values.
+std::optional<std::string> diff(const torch::Tensor& got, const torch::Tensor& want, const std::string& what,
+                                    const std::string& case_description, std::optional<Tolerance> tol = {});
+
+// Evaluates f on `leaves` (fresh copies that require grad) and backpropagates sum(out * weight).
+// `out` is the detached output; grads[i] is undefined where no gradient reached leaves[i].
+struct Backward {
+  torch::Tensor out;
+  std::vector<torch::Tensor> grads;
+  std::string error;  // non-empty when the output is not connected to the autograd graph
+};
+Backward run_backward(const std::function<torch::Tensor(const std::vector<torch::Tensor>&)>& f,
+                      const std::vector<torch::Tensor>& leaves, const torch::Tensor& weight);
+
+// nullopt when both runs produced the same output and the same gradient for every named leaf.
+std::optional<std::string> backward_diff(const Backward& got, const Backward& want,
+                                             const std::vector<std::string>& leaf_names,
+                                             const std::string& case_description, std::optional<Tolerance> tol = {});
+
+// A view that is not contiguous but holds the same values as t.
+torch::Tensor non_contiguous(const torch::Tensor& t);
+
+}  // namespace kata_test
+
+// Fails the current check with the explanation, if there is one.
+#define KATA_ASSERT_OK(maybe_error)            \
+  do {                                         \
+    if (auto kata_error_ = (maybe_error)) {    \
+      FAIL() << *kata_error_;                  \
+    }                                          \
+  } while (0)

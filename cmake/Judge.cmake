@@ -55,7 +55,7 @@ file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/toolchain.json CONTENT "{
 # reference solution (proof that the reference passes, and the list of checks the judge must see pass).
 function(kata_exercise id)
   add_library(hidden_${id} OBJECT ${CMAKE_SOURCE_DIR}/tests/hidden/${id}_test.cpp)
-  target_include_directories(hidden_${id} PRIVATE ${CMAKE_SOURCE_DIR}/exercises/${id} ${CMAKE_SOURCE_DIR}/solutions)
+  target_include_directories(hidden_${id} PRIVATE ${CMAKE_SOURCE_DIR}/exercises/${id} ${CMAKE_SOURCE_DIR})
   target_link_libraries(hidden_${id} PRIVATE kata_test_support)
 
   add_executable(reference_${id} ${CMAKE_SOURCE_DIR}/solutions/${id}.cpp $<TARGET_OBJECTS:hidden_${id}>)

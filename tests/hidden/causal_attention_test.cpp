@@ -9,7 +9,7 @@
 #undef KATA_CAUSAL_ATTENTION_H
 namespace {
 namespace reference {
-#include "causal_attention.cpp"
+#include "solutions/causal_attention.cpp"
 }  // namespace reference
 }  // namespace
 

@@ -44,7 +44,7 @@ std::string value_diff(const std::string& what, const torch::Tensor& got, const 
 
   auto finite_err = torch::where(bad, err.nan_to_num(/*nan=*/INFINITY), torch::zeros_like(err));
   int64_t worst = finite_err.argmax().item<int64_t>();
-  auto rel = finite_err / w.abs().clamp_min(1e-300);
+  auto rel = torch::where(w != 0, finite_err / w.abs(), torch::zeros_like(err));  // relative to a 0 is meaningless
   int64_t worst_rel = rel.argmax().item<int64_t>();
   std::string out = fmt::format("{}: {} of {} values differ (tolerance: atol {:.0e}, rtol {:.0e})\n", what, n_bad,
                                 g.numel(), tol.atol, tol.rtol);

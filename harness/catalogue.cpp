@@ -1,0 +1,92 @@
+#include "catalogue.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <toml++/toml.h>
+
+namespace kata {
+namespace {
+
+template <typename T>
+T required(const toml::table& t, const char* key, const fs::path& file) {
+  auto value = t[key].value<T>();
+  if (!value) throw std::runtime_error(fmt::format("{}: missing or mistyped field '{}'", file.string(), key));
+  return *value;
+}
+
+std::vector<std::string> strings(const toml::table& t, const char* key, const fs::path& file, size_t at_least) {
+  std::vector<std::string> out;
+  if (auto array = t[key].as_array())
+    for (const auto& item : *array)
+      if (auto s = item.value<std::string>()) out.push_back(*s);
+  if (out.size() < at_least)
+    throw std::runtime_error(fmt::format("{}: '{}' needs at least {} entries", file.string(), key, at_least));
+  return out;
+}
+
+Exercise parse(const fs::path& dir) {
+  auto file = dir / "exercise.toml";
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(fmt::format("{}: {}", file.string(), e.description()));
+  }
+  Exercise e;
+  e.id = dir.filename().string();
+  e.dir = dir;
+  e.title = required<std::string>(t, "title", file);
+  e.topic = required<std::string>(t, "topic", file);
+  e.difficulty = required<std::string>(t, "difficulty", file);
+  e.minutes = static_cast<int>(required<int64_t>(t, "minutes", file));
+  e.time_limit_seconds = t["time_limit_seconds"].value_or(10.0);
+  e.hints = strings(t, "hints", file, 3);
+  e.followups = strings(t, "followups", file, 2);
+  return e;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t substitution = diagonal + (a[i - 1] != b[j - 1]);
+      diagonal = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+Catalogue Catalogue::load(const fs::path& exercises_dir) {
+  Catalogue c;
+  for (const auto& entry : fs::directory_iterator(exercises_dir))
+    if (entry.is_directory() && fs::exists(entry.path() / "exercise.toml")) c.exercises_.push_back(parse(entry.path()));
+  std::sort(c.exercises_.begin(), c.exercises_.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return c;
+}
+
+const Exercise* Catalogue::find(const std::string& id) const {
+  auto it = std::find_if(exercises_.begin(), exercises_.end(), [&](const Exercise& e) { return e.id == id; });
+  return it == exercises_.end() ? nullptr : &*it;
+}
+
+std::string Catalogue::unknown_message(const std::string& id) const {
+  std::vector<std::string> ids;
+  for (const auto& e : exercises_) ids.push_back(e.id);
+  std::string msg = fmt::format("unknown exercise '{}'", id);
+  auto closest = std::min_element(ids.begin(), ids.end(), [&](const auto& a, const auto& b) {
+    return edit_distance(id, a) < edit_distance(id, b);
+  });
+  if (closest != ids.end() && edit_distance(id, *closest) <= std::max<size_t>(3, id.size() / 2))
+    msg += fmt::format("; did you mean '{}'?", *closest);
+  return msg + fmt::format("\nexercises: {}", fmt::join(ids, ", "));
+}
+
+}  // namespace kata

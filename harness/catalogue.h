@@ -1,0 +1,39 @@
+// The exercises on disk: exercises/<id>/ with its statement, contract, stub and exercise.toml.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kata {
+
+namespace fs = std::filesystem;
+
+struct Exercise {
+  std::string id, title, topic, difficulty;
+  int minutes = 0;                 // expected time in an interview
+  double time_limit_seconds = 10;  // for the hidden tests
+  std::vector<std::string> hints;  // from a nudge to nearly the answer
+  std::vector<std::string> followups;
+  fs::path dir;
+
+  fs::path statement() const { return dir / "README.md"; }
+  fs::path stub() const { return dir / (id + ".cpp"); }
+  fs::path contract() const { return dir / (id + ".h"); }
+};
+
+class Catalogue {
+ public:
+  // Throws std::runtime_error naming the file when an exercise.toml is missing a field or malformed.
+  static Catalogue load(const fs::path& exercises_dir);
+
+  const std::vector<Exercise>& all() const { return exercises_; }
+  const Exercise* find(const std::string& id) const;
+  // "unknown exercise 'rop'; did you mean 'rope'? Exercises: ..."
+  std::string unknown_message(const std::string& id) const;
+
+ private:
+  std::vector<Exercise> exercises_;
+};
+
+}  // namespace kata

@@ -1,0 +1,49 @@
+// What every verb shares: where things are, and the errors that become exit codes.
+// Exit codes: 0 accepted / done, 1 judged and not accepted, 2 bad input, 3 environment problem.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "catalogue.h"
+#include "store.h"
+#include "workspace.h"
+
+namespace kata {
+
+struct UsageError : std::runtime_error {  // exit 2
+  using std::runtime_error::runtime_error;
+};
+struct EnvironmentError : std::runtime_error {  // exit 3
+  using std::runtime_error::runtime_error;
+};
+
+struct Context {
+  fs::path source_dir = KATA_SOURCE_DIR;
+  fs::path build_dir = KATA_BUILD_DIR;
+  fs::path workspace_dir;  // --workspace or KATA_WORKSPACE; default ./workspace in the source tree
+  int exit_code = 0;
+
+  Catalogue catalogue() const;
+  const Exercise& exercise(const Catalogue& c, const std::string& id) const;  // throws UsageError
+  Workspace workspace() const { return {workspace_dir}; }
+  Store store() const { return Store(workspace().database()); }
+  bool stdout_is_terminal() const;
+};
+
+void setup_list(CLI::App& app, Context& ctx);
+void setup_show(CLI::App& app, Context& ctx);
+void setup_start(CLI::App& app, Context& ctx);
+void setup_hint(CLI::App& app, Context& ctx);
+void setup_reset(CLI::App& app, Context& ctx);
+void setup_solution(CLI::App& app, Context& ctx);
+void setup_judge(CLI::App& app, Context& ctx);
+void setup_watch(CLI::App& app, Context& ctx);
+void setup_mock(CLI::App& app, Context& ctx);
+void setup_history(CLI::App& app, Context& ctx);
+
+}  // namespace kata

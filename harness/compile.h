@@ -1,0 +1,36 @@
+// Turns a learner's file into a runnable test binary: compile it alone (clang, precompiled torch headers),
+// then link it with the prebuilt hidden tests of its exercise (lld). The recipes come from the build.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kata {
+
+namespace fs = std::filesystem;
+
+// build/judge/toolchain.json and build/judge/<id>/recipe.json, written by cmake/Judge.cmake.
+struct Recipe {
+  std::string compiler;
+  std::vector<std::string> flags;
+  fs::path pch_lite, pch_full;
+  std::vector<std::string> link;
+  fs::path include_dir;
+  std::vector<std::string> objects;
+  std::vector<std::string> checks;  // "Suite.Name" of every hidden check
+};
+// Throws std::runtime_error naming the missing piece when the build has not produced it.
+Recipe load_recipe(const fs::path& build_dir, const std::string& exercise);
+
+struct StepResult {
+  bool ok = false;
+  std::string diagnostics;  // for the learner: the first errors, at their file and line
+  double seconds = 0;
+  std::string note;  // e.g. that the precompiled header was stale and skipped
+};
+
+StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object);
+StepResult link_runner(const Recipe& recipe, const fs::path& object, const fs::path& executable);
+
+}  // namespace kata

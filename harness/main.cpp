@@ -1,0 +1,56 @@
+// kata: the command line. main only wires the verbs together; each verb lives in its own setup function.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+namespace kata {
+
+Catalogue Context::catalogue() const { return Catalogue::load(source_dir / "exercises"); }
+
+const Exercise& Context::exercise(const Catalogue& c, const std::string& id) const {
+  if (const Exercise* e = c.find(id)) return *e;
+  throw UsageError(c.unknown_message(id));
+}
+
+bool Context::stdout_is_terminal() const { return isatty(STDOUT_FILENO); }
+
+}  // namespace kata
+
+int main(int argc, char** argv) {
+  kata::Context ctx;
+  CLI::App app{"torchkata: ML coding-interview practice in C++ with LibTorch", "kata"};
+  app.require_subcommand(1);
+  ctx.workspace_dir = ctx.source_dir / "workspace";
+  app.add_option("--workspace", ctx.workspace_dir, "where attempts and progress live")->envname("KATA_WORKSPACE");
+
+  kata::setup_list(app, ctx);
+  kata::setup_show(app, ctx);
+  kata::setup_start(app, ctx);
+  kata::setup_hint(app, ctx);
+  kata::setup_reset(app, ctx);
+  kata::setup_solution(app, ctx);
+  kata::setup_judge(app, ctx);
+  kata::setup_watch(app, ctx);
+  kata::setup_mock(app, ctx);
+  kata::setup_history(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const kata::UsageError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const kata::StoreError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 3;
+  } catch (const kata::EnvironmentError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 3;
+  }
+  return ctx.exit_code;
+}

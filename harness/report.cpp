@@ -1,0 +1,77 @@
+#include "report.h"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+
+#include <sstream>
+
+namespace kata {
+namespace {
+
+std::string paint(const std::string& text, fmt::text_style ts, const Style& style) {
+  return style.color ? fmt::format(ts, "{}", text) : text;
+}
+
+std::string indent(const std::string& text, const std::string& prefix, size_t max_lines) {
+  std::istringstream in(text);
+  std::string out, line;
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    if (n++ == max_lines) return out + prefix + "...\n";
+    out += prefix + line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string verdict_label(Verdict v, const Style& style) {
+  std::string label = to_string(v);
+  for (auto& c : label) c = c == '_' ? ' ' : static_cast<char>(std::toupper(c));
+  auto color = v == Verdict::accepted ? fmt::fg(fmt::terminal_color::green) : fmt::fg(fmt::terminal_color::red);
+  return paint(label, color | fmt::emphasis::bold, style);
+}
+
+std::string render(const Judgement& j, const Style& style) {
+  std::string out;
+  if (!style.compact)
+    out += fmt::format("{} · {} · seed {} · compiled in {:.1f} s · ran in {:.1f} s\n", j.exercise, j.source.string(),
+                       j.seed, j.compile_seconds, j.run_seconds);
+  if (j.verdict == Verdict::compile_error) {
+    out += indent(j.message, "  ", style.compact ? 12 : 40);
+  } else {
+    for (const auto& c : j.checks) {
+      if (c.passed) {
+        if (!style.compact) out += fmt::format("  {} {}\n", paint("✓", fmt::fg(fmt::terminal_color::green), style), c.name);
+        continue;
+      }
+      out += fmt::format("  {} {}\n", paint("✗", fmt::fg(fmt::terminal_color::red), style), c.name);
+      if (style.compact) continue;
+      out += indent(c.detail, "      ", 12);
+      if (!c.meaning.empty()) out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
+    }
+    if (!j.message.empty()) out += indent(j.message, "  ", 8);
+  }
+  if (!j.note.empty()) out += fmt::format("  note: {}\n", j.note);
+  out += fmt::format("{} ({}/{} checks passed)\n", verdict_label(j.verdict, style), j.checks_passed(), j.checks.size());
+  return out;
+}
+
+nlohmann::json to_json(const Judgement& j) {
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : j.checks) {
+    std::string detail = c.detail;
+    if (!c.passed && !c.meaning.empty()) detail += "\nmeaning: " + c.meaning;
+    checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", detail}});
+  }
+  return {{"exercise", j.exercise},
+          {"verdict", to_string(j.verdict)},
+          {"checks", checks},
+          {"message", j.message},
+          {"seed", j.seed},
+          {"source", j.source.string()},
+          {"compile_seconds", j.compile_seconds},
+          {"run_seconds", j.run_seconds}};
+}
+
+}  // namespace kata

@@ -1,0 +1,155 @@
+#include "sandbox.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+
+namespace kata {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// libtorch maps ~1.2 GB of address space for a few hundred MB resident, and an address-space limit near
+// the real need makes it fail or deadlock at start-up. So memory is enforced on resident size below,
+// and RLIMIT_AS only stops a runaway far above the limit.
+constexpr int64_t kAddressSpaceHeadroom = 8LL << 30;
+
+// Peak resident size so far (VmHWM), 0 once the process is gone.
+int64_t peak_rss(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      int64_t kb = 0;
+      status >> kb;
+      return kb * 1024;
+    }
+    status.ignore(1 << 12, '\n');
+  }
+  return 0;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                             const Limits& limits, int out_fd, int err_fd) {
+  setpgid(0, 0);
+  dup2(out_fd, STDOUT_FILENO);
+  dup2(err_fd, STDERR_FILENO);
+  int devnull = open("/dev/null", O_RDONLY);
+  dup2(devnull, STDIN_FILENO);
+
+  rlim_t cpu = static_cast<rlim_t>(std::ceil(limits.cpu_seconds));
+  rlimit cpu_limit{cpu, cpu + 1};
+  setrlimit(RLIMIT_CPU, &cpu_limit);
+  rlim_t as = static_cast<rlim_t>(limits.memory_bytes + kAddressSpaceHeadroom);
+  rlimit as_limit{as, as};
+  setrlimit(RLIMIT_AS, &as_limit);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  execve(args[0], args.data(), envp.data());
+  dprintf(STDERR_FILENO, "cannot execute %s\n", args[0]);
+  _exit(127);
+}
+
+// Appends what is readable on fd to `kept` (up to `cap`); returns bytes read, 0 at end of stream.
+ssize_t drain(int fd, std::string& kept, bool& cut, size_t cap) {
+  char buf[1 << 16];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n > 0) {
+    size_t room = kept.size() < cap ? cap - kept.size() : 0;
+    kept.append(buf, std::min(room, static_cast<size_t>(n)));
+    if (static_cast<size_t>(n) > room) cut = true;
+  }
+  return n;
+}
+
+}  // namespace
+
+RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                      const Limits& limits) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("cannot create pipes");
+  auto start = Clock::now();
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("cannot fork");
+  if (pid == 0) exec_child(argv, env, limits, out_pipe[1], err_pipe[1]);
+  setpgid(pid, pid);  // also here, so the group exists before the first kill
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+
+  RunResult r;
+  size_t total_output = 0;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_streams = 2;
+  int status = 0;
+  rusage usage{};
+  auto kill_group = [&] { kill(-pid, SIGKILL); };
+
+  std::optional<Clock::time_point> exited_at;
+  // After the exit, read what is still in the pipes, but not forever: a detached grandchild may hold them.
+  while (!exited_at || (open_streams > 0 && Clock::now() - *exited_at < std::chrono::seconds(1))) {
+    if (open_streams > 0 && poll(fds, 2, 20) > 0) {
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+        ssize_t n = i == 0 ? drain(fds[i].fd, r.out, r.out_cut, limits.kept_bytes)
+                           : drain(fds[i].fd, r.err, r.err_cut, limits.kept_bytes);
+        if (n <= 0) {
+          close(fds[i].fd);
+          fds[i].fd = -1;
+          --open_streams;
+        } else {
+          total_output += static_cast<size_t>(n);
+        }
+      }
+    } else if (open_streams == 0) {
+      usleep(20 * 1000);
+    }
+    if (exited_at) continue;
+    r.peak_rss_bytes = std::max(r.peak_rss_bytes, peak_rss(pid));
+    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (!r.timed_out && !r.memory_exceeded && !r.output_exceeded) {
+      r.memory_exceeded = r.peak_rss_bytes > limits.memory_bytes;
+      r.timed_out = elapsed > limits.wall_seconds;
+      r.output_exceeded = total_output > limits.output_bytes;
+      if (r.memory_exceeded || r.timed_out || r.output_exceeded) kill_group();
+    }
+    if (wait4(pid, &status, WNOHANG, &usage) == pid) {
+      exited_at = Clock::now();
+      kill_group();  // whatever the program left behind in its group goes with it
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
+
+  r.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.cpu_seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  r.peak_rss_bytes = std::max<int64_t>(r.peak_rss_bytes, usage.ru_maxrss * 1024LL);
+  if (r.peak_rss_bytes > limits.memory_bytes) r.memory_exceeded = true;
+  if (WIFSIGNALED(status)) {
+    r.signal = WTERMSIG(status);
+    if (r.signal == SIGXCPU) r.timed_out = true;
+  } else {
+    r.exit_code = WEXITSTATUS(status);
+  }
+  if (r.cpu_seconds > limits.cpu_seconds) r.timed_out = true;
+  return r;
+}
+
+}  // namespace kata

@@ -1,0 +1,199 @@
+#include "store.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include <sstream>
+
+namespace kata {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS judgements (
+  id INTEGER PRIMARY KEY,
+  exercise TEXT NOT NULL,
+  round_id INTEGER REFERENCES rounds(id),
+  verdict TEXT NOT NULL,
+  checks_passed INTEGER NOT NULL,
+  checks_total INTEGER NOT NULL,
+  seed INTEGER NOT NULL,
+  at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+);
+CREATE TABLE IF NOT EXISTS hints (
+  exercise TEXT PRIMARY KEY,
+  level INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rounds (
+  id INTEGER PRIMARY KEY,
+  exercises TEXT NOT NULL,
+  started REAL NOT NULL,
+  deadline REAL NOT NULL,
+  ended REAL,
+  verdict TEXT,
+  hints INTEGER NOT NULL DEFAULT 0,
+  checks_passed INTEGER NOT NULL DEFAULT 0,
+  checks_total INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ",") + i;
+  return s;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> items;
+  std::istringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
+  return items;
+}
+
+}  // namespace
+
+// Every SQLite failure becomes a StoreError that names the file and what to do; the file is never replaced.
+template <typename F>
+auto Store::guarded(const char* what, F&& f) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    throw StoreError(fmt::format(
+        "cannot {} the progress database {}: {}.\nYour attempt files are untouched. If the file is damaged, move it "
+        "aside (mv {} {}.broken) and torchkata starts a new history.",
+        what, path_.string(), e.what(), path_.string(), path_.string()));
+  }
+}
+
+Store::Store(const std::filesystem::path& path) : path_(path) {
+  std::filesystem::create_directories(path.parent_path());
+  guarded("open", [&] {
+    db_.emplace(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db_->setBusyTimeout(5000);
+    db_->exec("PRAGMA journal_mode=WAL");
+    int version = db_->execAndGet("PRAGMA user_version").getInt();
+    if (version > kSchemaVersion)
+      throw SQLite::Exception(fmt::format("it was written by a newer torchkata (schema {})", version));
+    SQLite::Transaction tx(*db_);
+    db_->exec(kSchema);
+    db_->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
+    tx.commit();
+  });
+}
+
+void Store::record_judgement(const std::string& exercise, std::optional<int64_t> round, const std::string& verdict,
+                             int checks_passed, int checks_total, uint64_t seed) {
+  guarded("write", [&] {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO judgements (exercise, round_id, verdict, checks_passed, checks_total, seed) "
+                        "VALUES (?, ?, ?, ?, ?, ?)");
+    q.bind(1, exercise);
+    if (round) q.bind(2, *round);
+    q.bind(3, verdict);
+    q.bind(4, checks_passed);
+    q.bind(5, checks_total);
+    q.bind(6, static_cast<int64_t>(seed));
+    q.exec();
+  });
+}
+
+std::map<std::string, std::string> Store::statuses() {
+  return guarded("read", [&] {
+    std::map<std::string, std::string> status;
+    SQLite::Statement q(*db_, "SELECT exercise, MAX(verdict = 'accepted') FROM judgements GROUP BY exercise");
+    while (q.executeStep()) status[q.getColumn(0).getString()] = q.getColumn(1).getInt() ? "solved" : "attempted";
+    return status;
+  });
+}
+
+int Store::next_hint(const std::string& exercise, int available) {
+  return guarded("write", [&] {
+    SQLite::Transaction tx(*db_);
+    SQLite::Statement read(*db_, "SELECT level FROM hints WHERE exercise = ?");
+    read.bind(1, exercise);
+    int level = read.executeStep() ? read.getColumn(0).getInt() : 0;
+    level = std::min(level + 1, available);
+    SQLite::Statement write(*db_, "INSERT INTO hints (exercise, level) VALUES (?, ?) "
+                                  "ON CONFLICT(exercise) DO UPDATE SET level = excluded.level");
+    write.bind(1, exercise);
+    write.bind(2, level);
+    write.exec();
+    tx.commit();
+    return level;
+  });
+}
+
+int64_t Store::start_round(const std::vector<std::string>& exercises, double started, double deadline) {
+  return guarded("write", [&] {
+    SQLite::Transaction tx(*db_);
+    if (db_->execAndGet("SELECT COUNT(*) FROM rounds WHERE verdict IS NULL").getInt() > 0)
+      throw std::logic_error("a mock round is already active");
+    SQLite::Statement q(*db_, "INSERT INTO rounds (exercises, started, deadline) VALUES (?, ?, ?)");
+    q.bind(1, join(exercises));
+    q.bind(2, started);
+    q.bind(3, deadline);
+    q.exec();
+    int64_t id = db_->getLastInsertRowid();
+    tx.commit();
+    return id;
+  });
+}
+
+std::vector<Round> Store::rounds() {
+  return guarded("read", [&] {
+    std::vector<Round> rounds;
+    SQLite::Statement q(*db_,
+                        "SELECT r.id, r.exercises, r.started, r.deadline, r.ended, r.verdict, r.hints, "
+                        "r.checks_passed, r.checks_total, (SELECT COUNT(*) FROM judgements j WHERE j.round_id = r.id) "
+                        "FROM rounds r ORDER BY r.id");
+    while (q.executeStep()) {
+      Round r;
+      r.id = q.getColumn(0).getInt64();
+      r.exercises = split(q.getColumn(1).getString());
+      r.started = q.getColumn(2).getDouble();
+      r.deadline = q.getColumn(3).getDouble();
+      if (!q.getColumn(4).isNull()) r.ended = q.getColumn(4).getDouble();
+      r.verdict = q.getColumn(5).isNull() ? "" : q.getColumn(5).getString();
+      r.within_time = r.ended && *r.ended <= r.deadline;
+      r.hints = q.getColumn(6).getInt();
+      r.checks_passed = q.getColumn(7).getInt();
+      r.checks_total = q.getColumn(8).getInt();
+      r.judge_runs = q.getColumn(9).getInt();
+      rounds.push_back(r);
+    }
+    return rounds;
+  });
+}
+
+std::optional<Round> Store::active_round() {
+  for (const auto& r : rounds())
+    if (r.verdict.empty()) return r;
+  return std::nullopt;
+}
+
+void Store::count_round_hint(int64_t round) {
+  guarded("write", [&] {
+    SQLite::Statement q(*db_, "UPDATE rounds SET hints = hints + 1 WHERE id = ?");
+    q.bind(1, round);
+    q.exec();
+  });
+}
+
+void Store::finish_round(int64_t round, const std::string& verdict, double ended, int checks_passed,
+                         int checks_total) {
+  guarded("write", [&] {
+    SQLite::Statement q(*db_,
+                        "UPDATE rounds SET verdict = ?, ended = ?, checks_passed = ?, checks_total = ? "
+                        "WHERE id = ? AND verdict IS NULL");
+    q.bind(1, verdict);
+    q.bind(2, ended);
+    q.bind(3, checks_passed);
+    q.bind(4, checks_total);
+    q.bind(5, round);
+    q.exec();
+  });
+}
+
+}  // namespace kata

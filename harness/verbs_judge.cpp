@@ -1,0 +1,82 @@
+// The judging verbs: judge (once) and watch (on every save).
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "cli.h"
+#include "judging.h"
+#include "progress.h"
+#include "report.h"
+
+namespace kata {
+namespace {
+
+struct JudgeOptions {
+  std::string id;
+  std::string source;
+  std::optional<uint64_t> seed;
+  bool json = false;
+};
+
+void run_judge(Context& ctx, const JudgeOptions& opt) {
+  auto catalogue = ctx.catalogue();
+  const auto& e = ctx.exercise(catalogue, opt.id);
+  fs::path source = opt.source.empty() ? ctx.workspace().attempt(e.id) : fs::absolute(opt.source);
+  StepDisplay display(display_mode(opt.json));
+  auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
+  display.finish();
+  if (opt.json) fmt::print("{}\n", to_json(j).dump(2));
+  else fmt::print("{}", render(j, {ctx.stdout_is_terminal(), false}));
+  ctx.exit_code = j.verdict == Verdict::accepted ? 0 : 1;
+}
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void run_watch(Context& ctx, const JudgeOptions& opt) {
+  auto catalogue = ctx.catalogue();
+  const auto& e = ctx.exercise(catalogue, opt.id);
+  fs::path source = opt.source.empty() ? ctx.workspace().attempt(e.id) : fs::absolute(opt.source);
+  require_source(e, source);
+  FileWatch watch(source);
+  std::signal(SIGINT, [](int) { g_interrupted = 1; });
+  bool terminal = ctx.stdout_is_terminal();
+  while (!g_interrupted) {
+    StepDisplay display(display_mode(false));
+    auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
+    display.finish();
+    if (terminal) fmt::print("\033[2J\033[H");
+    fmt::print("{}", render(j, {terminal, false}));
+    fmt::print("watching {} — save to judge again, Ctrl-C to stop\n", source.string());
+    std::fflush(stdout);
+    while (!g_interrupted && !watch.changed(/*timeout_ms=*/250)) {
+    }
+  }
+  fmt::print("\nstopped watching\n");
+}
+
+}  // namespace
+
+void setup_judge(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<JudgeOptions>();
+  auto* cmd = app.add_subcommand("judge", "compile your file against the hidden tests and explain the verdict");
+  cmd->add_option("id", opt->id, "exercise id")->required();
+  cmd->add_option("--source", opt->source, "judge this file instead of your attempt");
+  cmd->add_option("--seed", opt->seed, "fix the inputs' seed (printed with every verdict)");
+  cmd->add_flag("--json", opt->json, "one JSON object");
+  cmd->callback([&ctx, opt] { run_judge(ctx, *opt); });
+}
+
+void setup_watch(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<JudgeOptions>();
+  auto* cmd = app.add_subcommand("watch", "judge again on every save of your file");
+  cmd->add_option("id", opt->id, "exercise id")->required();
+  cmd->add_option("--source", opt->source, "watch this file instead of your attempt");
+  cmd->add_option("--seed", opt->seed, "fix the inputs' seed");
+  cmd->callback([&ctx, opt] { run_watch(ctx, *opt); });
+}
+
+}  // namespace kata

@@ -1,0 +1,163 @@
+// The practice verbs: list, show, start, hint, reset, solution.
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+
+namespace kata {
+namespace {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string status_of(const std::map<std::string, std::string>& judged, const Workspace& ws, const Exercise& e) {
+  if (auto it = judged.find(e.id); it != judged.end()) return it->second;
+  return fs::exists(ws.attempt(e.id)) ? "attempted" : "new";
+}
+
+}  // namespace
+
+void setup_list(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("list", "the exercises and your progress on each");
+  static bool json = false;
+  cmd->add_flag("--json", json, "one JSON object");
+  cmd->callback([&ctx] {
+    auto catalogue = ctx.catalogue();
+    auto judged = ctx.store().statuses();
+    auto ws = ctx.workspace();
+    if (json) {
+      auto out = nlohmann::json::array();
+      for (const auto& e : catalogue.all())
+        out.push_back({{"id", e.id}, {"title", e.title}, {"topic", e.topic}, {"difficulty", e.difficulty},
+                       {"minutes", e.minutes}, {"status", status_of(judged, ws, e)}});
+      fmt::print("{}\n", nlohmann::json{{"exercises", out}}.dump(2));
+      return;
+    }
+    fmt::print("{:<18} {:<34} {:<20} {:<10} {:>4}  {}\n", "id", "title", "topic", "difficulty", "min", "status");
+    for (const auto& e : catalogue.all()) {
+      std::string status = status_of(judged, ws, e);
+      if (ctx.stdout_is_terminal() && status == "solved")
+        status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
+      fmt::print("{:<18} {:<34} {:<20} {:<10} {:>4}  {}\n", e.id, e.title, e.topic, e.difficulty, e.minutes, status);
+    }
+  });
+}
+
+void setup_show(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("show", "the statement of an exercise and the file to edit");
+  static std::string id;
+  static bool json = false;
+  cmd->add_option("id", id, "exercise id")->required();
+  cmd->add_flag("--json", json, "one JSON object");
+  cmd->callback([&ctx] {
+    auto catalogue = ctx.catalogue();
+    const auto& e = ctx.exercise(catalogue, id);
+    auto file = ctx.workspace().attempt(e.id);
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"title", e.title}, {"statement", read_file(e.statement())},
+                                        {"contract", e.contract().string()}, {"file", file.string()},
+                                        {"file_exists", fs::exists(file)}}
+                             .dump(2));
+      return;
+    }
+    fmt::print("{}\n", read_file(e.statement()));
+    fmt::print("contract: {}\n", e.contract().string());
+    if (fs::exists(file)) fmt::print("your file: {}\n", file.string());
+    else fmt::print("your file: {} (not created yet: ./kata start {})\n", file.string(), e.id);
+  });
+}
+
+void setup_start(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("start", "create your attempt file from the stub (kept if it exists)");
+  static std::string id;
+  static bool json = false;
+  cmd->add_option("id", id, "exercise id")->required();
+  cmd->add_flag("--json", json, "one JSON object");
+  cmd->callback([&ctx] {
+    auto catalogue = ctx.catalogue();
+    const auto& e = ctx.exercise(catalogue, id);
+    auto ws = ctx.workspace();
+    bool created = ws.copy_stub(e, ws.attempt(e.id));
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"created", created}}.dump(2));
+      return;
+    }
+    fmt::print("{} {}\n", created ? "created" : "already there, kept:", ws.attempt(e.id).string());
+    fmt::print("statement: {}\nwhen ready: ./kata judge {}   (or ./kata watch {} to judge on every save)\n",
+               e.statement().string(), e.id, e.id);
+  });
+}
+
+void setup_hint(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (remembered)");
+  static std::string id;
+  static bool json = false;
+  cmd->add_option("id", id, "exercise id")->required();
+  cmd->add_flag("--json", json, "one JSON object");
+  cmd->callback([&ctx] {
+    auto catalogue = ctx.catalogue();
+    const auto& e = ctx.exercise(catalogue, id);
+    int level = ctx.store().next_hint(e.id, static_cast<int>(e.hints.size()));
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"level", level}, {"of", e.hints.size()},
+                                        {"hint", e.hints[level - 1]}}
+                             .dump(2));
+      return;
+    }
+    for (int i = 0; i < level; ++i) fmt::print("hint {}/{}: {}\n", i + 1, e.hints.size(), e.hints[i]);
+    if (level == static_cast<int>(e.hints.size())) fmt::print("(that was the last hint)\n");
+  });
+}
+
+void setup_reset(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("reset", "start the attempt again from the stub, keeping a backup");
+  static std::string id;
+  static bool json = false;
+  cmd->add_option("id", id, "exercise id")->required();
+  cmd->add_flag("--json", json, "one JSON object");
+  cmd->callback([&ctx] {
+    auto catalogue = ctx.catalogue();
+    const auto& e = ctx.exercise(catalogue, id);
+    auto ws = ctx.workspace();
+    auto backup = ws.reset(e);
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"backup", backup.string()}}
+                             .dump(2));
+      return;
+    }
+    if (!backup.empty()) fmt::print("your previous attempt is saved as {}\n", backup.string());
+    fmt::print("{} is the stub again\n", ws.attempt(e.id).string());
+  });
+}
+
+void setup_solution(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("solution", "print the reference solution (asks first)");
+  static std::string id;
+  static bool yes = false;
+  cmd->add_option("id", id, "exercise id")->required();
+  cmd->add_flag("--yes,-y", yes, "do not ask");
+  cmd->callback([&ctx] {
+    auto catalogue = ctx.catalogue();
+    const auto& e = ctx.exercise(catalogue, id);
+    if (!yes) {
+      fmt::print(stderr, "Show the reference solution for {}? It spoils the exercise. [y/N] ", e.id);
+      std::string answer;
+      if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
+        fmt::print(stderr, "not shown\n");
+        return;
+      }
+    }
+    fmt::print("{}", read_file(ctx.source_dir / "solutions" / (e.id + ".cpp")));
+  });
+}
+
+}  // namespace kata

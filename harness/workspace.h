@@ -1,0 +1,27 @@
+// The learner's files, outside exercises/ so the stubs stay pristine and `git pull` never conflicts:
+// workspace/attempts/<id>.cpp, workspace/backups/, workspace/rounds/<round>/<id>.cpp, workspace/kata.db.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "catalogue.h"
+
+namespace kata {
+
+struct Workspace {
+  fs::path root;
+
+  fs::path attempt(const std::string& id) const { return root / "attempts" / (id + ".cpp"); }
+  fs::path round_file(int64_t round, const std::string& id) const {
+    return root / "rounds" / std::to_string(round) / (id + ".cpp");
+  }
+  fs::path database() const { return root / "kata.db"; }
+
+  // Copies the stub to `to` unless a file is already there; true when it created one.
+  bool copy_stub(const Exercise& e, const fs::path& to) const;
+  // Moves the attempt to workspace/backups/<id>-<time>.cpp and starts again from the stub; the backup path.
+  fs::path reset(const Exercise& e) const;
+};
+
+}  // namespace kata

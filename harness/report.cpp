@@ -8,6 +8,8 @@
 namespace kata {
 namespace {
 
+constexpr int kExplainedFailures = 2;
+
 std::string paint(const std::string& text, fmt::text_style ts, const Style& style) {
   return style.color ? fmt::format(ts, "{}", text) : text;
 }
@@ -40,6 +42,8 @@ std::string render(const Judgement& j, const Style& style) {
   if (j.verdict == Verdict::compile_error) {
     out += indent(j.message, "  ", style.compact ? 12 : 40);
   } else {
+    // The first failures in full; after that one line each, so a stub's verdict still fits on a screen.
+    int explained = 0;
     for (const auto& c : j.checks) {
       if (c.passed) {
         if (!style.compact) out += fmt::format("  {} {}\n", paint("✓", fmt::fg(fmt::terminal_color::green), style), c.name);
@@ -47,8 +51,9 @@ std::string render(const Judgement& j, const Style& style) {
       }
       out += fmt::format("  {} {}\n", paint("✗", fmt::fg(fmt::terminal_color::red), style), c.name);
       if (style.compact) continue;
-      out += indent(c.detail, "      ", 12);
-      if (!c.meaning.empty()) out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
+      bool full = explained++ < kExplainedFailures;
+      out += indent(c.detail, "      ", full ? 12 : 1);
+      if (full && !c.meaning.empty()) out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
     }
     if (!j.message.empty()) out += indent(j.message, "  ", 8);
   }

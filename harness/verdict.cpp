@@ -30,7 +30,7 @@ std::string shorten_exception(const std::string& failure) {
   auto start = failure.find(kException);
   if (start == std::string::npos) return failure;
   std::string what = failure.substr(start + kException.size());
-  for (const char* end : {"\nException raised from", "\" thrown in"}) {
+  for (const char* end : {"\nException raised from", "\nframe #", "\" thrown in"}) {
     auto cut = what.find(end);
     if (cut != std::string::npos) what = what.substr(0, cut);
   }
@@ -144,11 +144,12 @@ Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path
     o.message = fmt::format("crashed with {}{}", signal_name(run.signal), during(running));
     if (run.signal == SIGABRT) o.message += "\n" + last_lines(run.err, 3);
   } else if (!exception.empty()) {
-    o.verdict = run.err.find("std::bad_alloc") != std::string::npos ||
-                        exception.find("can't allocate memory") != std::string::npos
-                    ? Verdict::memory_limit_exceeded
-                    : Verdict::runtime_error;
-    o.message = exception;
+    bool out_of_memory = exception.find("bad_alloc") != std::string::npos ||
+                         exception.find("can't allocate memory") != std::string::npos;
+    o.verdict = out_of_memory ? Verdict::memory_limit_exceeded : Verdict::runtime_error;
+    o.message = out_of_memory ? fmt::format("ran out of memory (the limit is {} MiB): {}", limits.memory_bytes >> 20,
+                                            exception)
+                              : exception;
   } else if (!all_ran || !report->complete || fs::exists(premature_exit) || (run.exit_code != 0 && !any_failed)) {
     o.verdict = Verdict::runtime_error;
     o.message = fmt::format("the test program stopped before every check had run (exit code {}){}: does your file "

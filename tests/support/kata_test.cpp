@@ -46,7 +46,7 @@ std::string value_diff(const std::string& what, const torch::Tensor& got, const 
   int64_t worst = finite_err.argmax().item<int64_t>();
   auto rel = torch::where(w != 0, finite_err / w.abs(), torch::zeros_like(err));  // relative to a 0 is meaningless
   int64_t worst_rel = rel.argmax().item<int64_t>();
-  std::string out = fmt::format("{}: {} of {} values differ (tolerance: atol {:.0e}, rtol {:.0e})\n", what, n_bad,
+  std::string out = fmt::format("{}: {} of {} values differ (tolerance: atol {:.2g}, rtol {:.2g})\n", what, n_bad,
                                 g.numel(), tol.atol, tol.rtol);
   out += fmt::format("  max abs error {:.3g} at {}; max rel error {:.3g} at {}\n", err[worst].item<double>(),
                      index_of(worst, want.sizes()), rel[worst_rel].item<double>(), index_of(worst_rel, want.sizes()));

@@ -1,0 +1,112 @@
+// Drives the real judge (`kata judge <id> --source FILE --json`) over every case file and checks the verdict:
+// the references are accepted, the untouched stubs are not, and each file in tests/cases/<id>/ gets the
+// verdict (and, for a wrong answer, the failed check) its first line promises:
+//   // expect: wrong_answer CausalAttention.NoFutureLeakage
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Case {
+  std::string exercise;
+  fs::path file;
+  std::string verdict;  // expected; "not_accepted" for a stub
+  std::string check;    // for wrong_answer: a check that must be among the failed ones
+};
+
+Case read_case(const std::string& exercise, const fs::path& file) {
+  std::ifstream in(file);
+  std::string first;
+  std::getline(in, first);
+  static const std::regex expect(R"(^// expect: (\w+)(?: (\S+))?\s*$)");
+  std::smatch m;
+  if (!std::regex_match(first, m, expect)) return {exercise, file, "missing '// expect:' line", ""};
+  return {exercise, file, m[1], m[2]};
+}
+
+std::vector<Case> all_cases() {
+  fs::path root = KATA_SOURCE_DIR;
+  std::vector<Case> cases;
+  std::string built = std::string(";") + KATA_BUILT_EXERCISES + ";";
+  for (const auto& dir : fs::directory_iterator(root / "exercises")) {
+    std::string id = dir.path().filename();
+    if (built.find(";" + id + ";") == std::string::npos) continue;  // a build for fewer exercises
+    cases.push_back({id, root / "solutions" / (id + ".cpp"), "accepted", ""});
+    cases.push_back({id, dir.path() / (id + ".cpp"), "not_accepted", ""});
+    if (!fs::exists(root / "tests" / "cases" / id)) continue;
+    for (const auto& f : fs::directory_iterator(root / "tests" / "cases" / id)) cases.push_back(read_case(id, f.path()));
+  }
+  // Hostile files all implement causal_attention.
+  for (const auto& f : fs::directory_iterator(root / "tests" / "cases" / "hostile"))
+    cases.push_back(read_case("causal_attention", f.path()));
+  std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) { return a.file < b.file; });
+  return cases;
+}
+
+struct Run {
+  int exit_code;
+  nlohmann::json report;
+};
+
+Run judge(const Case& c) {
+  std::string cmd = std::string(KATA_BINARY) + " --workspace " + TEMP_WORKSPACE + " judge " + c.exercise +
+                    " --source '" + c.file.string() + "' --json 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  return {WEXITSTATUS(status), nlohmann::json::parse(out, nullptr, false)};
+}
+
+std::string failed_checks(const nlohmann::json& report) {
+  std::string names;
+  for (const auto& c : report["checks"])
+    if (!c["passed"].get<bool>()) names += " " + c["name"].get<std::string>();
+  return names;
+}
+
+class JudgeCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(JudgeCase, GetsItsVerdict) {
+  const Case& c = GetParam();
+  auto run = judge(c);
+  ASSERT_FALSE(run.report.is_discarded()) << "the judge printed no JSON for " << c.file;
+  std::string verdict = run.report["verdict"];
+  std::string context = c.file.string() + "\nmessage: " + run.report["message"].get<std::string>() +
+                        "\nfailed:" + failed_checks(run.report);
+  if (c.verdict == "not_accepted") {
+    EXPECT_NE(verdict, "accepted") << context;
+    EXPECT_EQ(run.exit_code, 1) << context;
+    return;
+  }
+  EXPECT_EQ(verdict, c.verdict) << context;
+  EXPECT_EQ(run.exit_code, c.verdict == "accepted" ? 0 : 1) << context;
+  if (!c.check.empty()) {
+    bool found = false;
+    for (const auto& check : run.report["checks"])
+      found |= check["name"] == c.check && !check["passed"].get<bool>();
+    EXPECT_TRUE(found) << "expected " << c.check << " to fail\n" << context;
+  }
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.exercise + "_" + info.param.file.parent_path().filename().string() + "_" +
+                     info.param.file.stem().string();
+  for (auto& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFiles, JudgeCase, ::testing::ValuesIn(all_cases()), case_name);
+
+}  // namespace

@@ -1,9 +1,185 @@
-// The mock-round verbs: mock (interactive, or start/status/submit/abandon one step at a time) and history.
-#include "cli.h"
+// The mock-round verbs: `mock` (interactive), its scriptable steps start/status/submit/abandon, and history.
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "mock.h"
+#include "mock_session.h"
+#include "report.h"
 
 namespace kata {
+namespace {
 
-void setup_mock(CLI::App&, Context&) {}
-void setup_history(CLI::App&, Context&) {}
+struct MockOptions {
+  std::vector<std::string> exercises;
+  std::string topic;
+  double minutes = 45;
+  bool json = false;
+};
+
+nlohmann::json files_of(const Context& ctx, const Round& r) {
+  auto files = nlohmann::json::object();
+  for (const auto& id : r.exercises) files[id] = ctx.workspace().round_file(r.id, id).string();
+  return files;
+}
+
+// The first exercise's file as `file`, every file under `files` (a round may pair two exercises).
+nlohmann::json round_json(const Context& ctx, const Round& r) {
+  return {{"round_id", r.id},
+          {"exercises", r.exercises},
+          {"file", ctx.workspace().round_file(r.id, r.exercises.front()).string()},
+          {"files", files_of(ctx, r)},
+          {"started", r.started},
+          {"deadline", r.deadline}};
+}
+
+double remaining(const Round& r) { return std::max(0.0, r.deadline - now_seconds()); }
+
+void print(const Context&, bool json, const nlohmann::json& j, const std::string& human) {
+  if (json) fmt::print("{}\n", j.dump(2));
+  else fmt::print("{}", human);
+}
+
+void run_start(Context& ctx, const MockOptions& opt) {
+  auto r = start_round(ctx, {opt.exercises, opt.topic, opt.minutes});
+  std::string human = fmt::format("mock round {} started: {:.0f} minutes\n", r.id, (r.deadline - r.started) / 60);
+  for (const auto& id : r.exercises)
+    human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());
+  human += "submit with ./kata mock submit (or run ./kata mock for the clock and judging on save)\n";
+  print(ctx, opt.json, round_json(ctx, r), human);
+}
+
+void run_status(Context& ctx, const MockOptions& opt) {
+  auto r = active_round(ctx);
+  auto j = round_json(ctx, r);
+  j["remaining_s"] = remaining(r);
+  j["expired"] = remaining(r) <= 0;
+  j["judge_runs"] = r.judge_runs;
+  j["hints"] = r.hints;
+  print(ctx, opt.json, j,
+        fmt::format("mock round {} ({}): {} left, {} judge runs, {} hints\n", r.id, fmt::join(r.exercises, ", "),
+                    format_clock(remaining(r)), r.judge_runs, r.hints));
+}
+
+nlohmann::json submission_json(const Context& ctx, const Submission& s) {
+  auto j = round_json(ctx, s.round);
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& judgement : s.judgements) {
+    auto report = to_json(judgement);
+    for (const auto& c : report["checks"]) checks.push_back(c);
+  }
+  j.update({{"verdict", to_string(round_verdict(s.judgements))},
+            {"elapsed_s", *s.round.ended - s.round.started},
+            {"within_time", s.round.within_time},
+            {"judge_runs", s.round.judge_runs},
+            {"hints", s.round.hints},
+            {"checks", checks}});
+  return j;
+}
+
+void run_submit(Context& ctx, const MockOptions& opt) {
+  auto round = active_round(ctx);
+  StepDisplay display(display_mode(opt.json));
+  auto s = submit_round(ctx, round, display);
+  print(ctx, opt.json, submission_json(ctx, s), scorecard(ctx, s, ctx.stdout_is_terminal()));
+  ctx.exit_code = round_verdict(s.judgements) == Verdict::accepted ? 0 : 1;
+}
+
+void run_abandon(Context& ctx, const MockOptions& opt) {
+  auto r = active_round(ctx);
+  abandon_round(ctx, r);
+  print(ctx, opt.json, {{"round_id", r.id}, {"verdict", "abandoned"}}, fmt::format("mock round {} abandoned\n", r.id));
+}
+
+std::string sparkline(const std::vector<double>& values) {
+  static const char* bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  std::string line;
+  for (double v : values) line += bars[*hi > *lo ? static_cast<int>((v - *lo) / (*hi - *lo) * 7) : 3];
+  return line;
+}
+
+void run_history(Context& ctx, bool json) {
+  auto rounds = ctx.store().rounds();
+  if (json) {
+    auto out = nlohmann::json::array();
+    for (const auto& r : rounds)
+      out.push_back({{"round_id", r.id},
+                     {"exercise", fmt::format("{}", fmt::join(r.exercises, ","))},
+                     {"started", r.started},
+                     {"verdict", r.verdict.empty() ? "active" : r.verdict},
+                     {"within_time", r.within_time},
+                     {"elapsed_s", r.ended ? *r.ended - r.started : now_seconds() - r.started},
+                     {"hints", r.hints},
+                     {"judge_runs", r.judge_runs}});
+    fmt::print("{}\n", nlohmann::json{{"rounds", out}}.dump(2));
+    return;
+  }
+  if (rounds.empty()) {
+    fmt::print("no mock rounds yet: ./kata mock starts one\n");
+    return;
+  }
+  fmt::print("{:>5}  {:<30} {:<16} {:<22} {:>7} {:>6} {:>5}  {}\n", "round", "exercise", "started", "verdict", "time",
+             "judged", "hints", "in time");
+  std::map<std::string, std::vector<double>> solve_times;
+  for (const auto& r : rounds) {
+    double elapsed = (r.ended ? *r.ended : now_seconds()) - r.started;
+    std::string exercises = fmt::format("{}", fmt::join(r.exercises, ","));
+    fmt::print("{:>5}  {:<30} {:<16} {:<22} {:>7} {:>6} {:>5}  {}\n", r.id, exercises, format_date(r.started),
+               r.verdict.empty() ? "active" : r.verdict, format_clock(elapsed), r.judge_runs, r.hints,
+               r.verdict.empty() ? "" : (r.within_time ? "yes" : "no"));
+    if (r.verdict == "accepted") solve_times[exercises].push_back(elapsed / 60);
+  }
+  if (!ctx.stdout_is_terminal() || solve_times.empty()) return;
+  fmt::print("\nminutes to solve, oldest to newest:\n");
+  for (const auto& [exercises, minutes] : solve_times)
+    fmt::print("  {:<30} {}  last {:.1f}, best {:.1f}\n", exercises, sparkline(minutes), minutes.back(),
+               *std::min_element(minutes.begin(), minutes.end()));
+}
+
+}  // namespace
+
+void setup_mock(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<MockOptions>();
+  auto* mock = app.add_subcommand("mock", "a timed mock round: the clock, judging on save, then a scorecard");
+  auto add_round_options = [&](CLI::App* cmd) {
+    cmd->add_option("--exercise", opt->exercises, "exercise id, or two as ID,ID (default: one not solved recently)")
+        ->delimiter(',');
+    cmd->add_option("--topic", opt->topic, "pick among this topic's exercises");
+    cmd->add_option("--minutes", opt->minutes, "length of the round (default 45; decimals allowed)");
+  };
+  add_round_options(mock);
+  mock->require_subcommand(0, 1);
+
+  auto* start = mock->add_subcommand("start", "start a round without the interactive clock");
+  add_round_options(start);
+  start->add_flag("--json", opt->json, "one JSON object");
+  start->callback([&ctx, opt] { run_start(ctx, *opt); });
+
+  auto* status = mock->add_subcommand("status", "the active round and its remaining time");
+  status->add_flag("--json", opt->json, "one JSON object");
+  status->callback([&ctx, opt] { run_status(ctx, *opt); });
+
+  auto* submit = mock->add_subcommand("submit", "judge the round's files as saved and close the round");
+  submit->add_flag("--json", opt->json, "one JSON object");
+  submit->callback([&ctx, opt] { run_submit(ctx, *opt); });
+
+  auto* abandon = mock->add_subcommand("abandon", "give up the active round");
+  abandon->add_flag("--json", opt->json, "one JSON object");
+  abandon->callback([&ctx, opt] { run_abandon(ctx, *opt); });
+
+  mock->callback([&ctx, opt, mock] {
+    if (mock->get_subcommands().empty()) ctx.exit_code = run_session(ctx, {opt->exercises, opt->topic, opt->minutes});
+  });
+}
+
+void setup_history(CLI::App& app, Context& ctx) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("history", "every mock round, and your time-to-solve trend");
+  cmd->add_flag("--json", *json, "one JSON object");
+  cmd->callback([&ctx, json] { run_history(ctx, *json); });
+}
 
 }  // namespace kata

@@ -1,0 +1,106 @@
+#include "mock.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+namespace kata {
+namespace {
+
+std::vector<std::string> split_ids(const std::vector<std::string>& items) {
+  std::vector<std::string> ids;
+  for (const auto& item : items) {
+    size_t start = 0;
+    for (size_t comma; (comma = item.find(',', start)) != std::string::npos; start = comma + 1)
+      ids.push_back(item.substr(start, comma - start));
+    ids.push_back(item.substr(start));
+  }
+  ids.erase(std::remove(ids.begin(), ids.end(), ""), ids.end());
+  return ids;
+}
+
+// Unsolved exercises first, in random order; then the rest.
+std::string pick_exercise(const Context& ctx, const Catalogue& catalogue, const std::string& topic) {
+  auto statuses = ctx.store().statuses();
+  std::vector<std::string> unsolved, solved;
+  for (const auto& e : catalogue.all()) {
+    if (!topic.empty() && e.topic != topic) continue;
+    (statuses[e.id] == "solved" ? solved : unsolved).push_back(e.id);
+  }
+  if (unsolved.empty() && solved.empty()) throw UsageError(fmt::format("no exercise has the topic '{}'", topic));
+  auto& pool = unsolved.empty() ? solved : unsolved;
+  std::mt19937 rng(std::random_device{}());
+  return pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)];
+}
+
+}  // namespace
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Round start_round(const Context& ctx, const RoundRequest& request) {
+  if (request.minutes <= 0) throw UsageError("--minutes must be more than 0");
+  auto catalogue = ctx.catalogue();
+  auto ids = split_ids(request.exercises);
+  if (ids.empty()) ids.push_back(pick_exercise(ctx, catalogue, request.topic));
+  std::vector<const Exercise*> exercises;
+  for (const auto& id : ids) exercises.push_back(&ctx.exercise(catalogue, id));
+
+  auto store = ctx.store();
+  if (auto active = store.active_round())
+    throw UsageError(fmt::format("mock round {} is still active: resume it with ./kata mock, or end it with "
+                                 "./kata mock submit / ./kata mock abandon",
+                                 active->id));
+  double started = now_seconds();
+  int64_t id = store.start_round(ids, started, started + request.minutes * 60);
+  auto ws = ctx.workspace();
+  for (const auto* e : exercises) ws.copy_stub(*e, ws.round_file(id, e->id));
+  return *store.active_round();
+}
+
+Round active_round(const Context& ctx) {
+  if (auto round = ctx.store().active_round()) return *round;
+  throw UsageError("no mock round is active: start one with ./kata mock or ./kata mock start");
+}
+
+Verdict round_verdict(const std::vector<Judgement>& judgements) {
+  for (const auto& j : judgements)
+    if (j.verdict != Verdict::accepted) return j.verdict;
+  return Verdict::accepted;
+}
+
+Submission submit_round(const Context& ctx, const Round& round, StepDisplay& display) {
+  auto catalogue = ctx.catalogue();
+  double ended = now_seconds();
+  std::vector<Judgement> judgements;
+  for (const auto& id : round.exercises) {
+    const auto& e = ctx.exercise(catalogue, id);
+    judgements.push_back(
+        judge_and_record(ctx, e, ctx.workspace().round_file(round.id, id), random_seed(), round.id, display));
+  }
+  display.finish();
+  return close_round(ctx, round, std::move(judgements), ended);
+}
+
+Submission close_round(const Context& ctx, const Round& round, std::vector<Judgement> judgements, double ended) {
+  int passed = 0, total = 0;
+  for (const auto& j : judgements) {
+    passed += j.checks_passed();
+    total += static_cast<int>(j.checks.size());
+  }
+  auto store = ctx.store();
+  store.finish_round(round.id, to_string(round_verdict(judgements)), ended, passed, total);
+  Submission s{round, std::move(judgements)};
+  for (const auto& r : store.rounds())
+    if (r.id == round.id) s.round = r;
+  return s;
+}
+
+void abandon_round(const Context& ctx, const Round& round) {
+  ctx.store().finish_round(round.id, "abandoned", now_seconds(), 0, 0);
+}
+
+}  // namespace kata

@@ -225,7 +225,7 @@ int run_session(const Context& ctx, const RoundRequest& request) {
     fmt::print("\nleft mock round {}; its clock keeps running: ./kata mock resumes it\n", session.round.id);
     return 1;
   }
-  fmt::print("{}", scorecard(ctx, *result, true));
+  fmt::print("\033[H\033[2J{}", scorecard(ctx, *result, true));
   return round_verdict(result->judgements) == Verdict::accepted ? 0 : 1;
 }
 

@@ -9,6 +9,7 @@ namespace kata {
 namespace {
 
 constexpr int kExplainedFailures = 2;
+constexpr int kCompactFailures = 3;
 
 std::string paint(const std::string& text, fmt::text_style ts, const Style& style) {
   return style.color ? fmt::format(ts, "{}", text) : text;
@@ -43,22 +44,26 @@ std::string render(const Judgement& j, const Style& style) {
     out += indent(j.message, "  ", style.compact ? 12 : 40);
   } else {
     // The first failures in full; after that one line each, so a stub's verdict still fits on a screen.
-    int explained = 0;
+    // Compact (watch, mock): the names of the first few failures only.
+    int explained = 0, failed = 0;
     for (const auto& c : j.checks) {
       if (c.passed) {
         if (!style.compact) out += fmt::format("  {} {}\n", paint("✓", fmt::fg(fmt::terminal_color::green), style), c.name);
         continue;
       }
+      if (style.compact && failed++ >= kCompactFailures) continue;
       out += fmt::format("  {} {}\n", paint("✗", fmt::fg(fmt::terminal_color::red), style), c.name);
       if (style.compact) continue;
       bool full = explained++ < kExplainedFailures;
       out += indent(c.detail, "      ", full ? 12 : 1);
       if (full && !c.meaning.empty()) out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
     }
-    if (!j.message.empty()) out += indent(j.message, "  ", 8);
+    if (failed > kCompactFailures) out += fmt::format("  ... and {} more\n", failed - kCompactFailures);
+    if (!j.message.empty()) out += indent(j.message, "  ", style.compact ? 3 : 8);
   }
   if (!j.note.empty()) out += fmt::format("  note: {}\n", j.note);
-  out += fmt::format("{} ({}/{} checks passed)\n", verdict_label(j.verdict, style), j.checks_passed(), j.checks.size());
+  if (!style.compact)
+    out += fmt::format("{} ({}/{} checks passed)\n", verdict_label(j.verdict, style), j.checks_passed(), j.checks.size());
   return out;
 }
 

@@ -1,0 +1,241 @@
+// The CLI through its front door: exit codes, messages, the workspace and the database, mock rounds.
+// Each test gets a fresh workspace.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string out, err;
+  nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  fs::path workspace;
+
+  void SetUp() override {
+    workspace = fs::path(TEMP_WORKSPACE) / ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(workspace);
+    fs::create_directories(workspace);
+  }
+
+  Result kata(const std::string& args, const std::string& input = "") {
+    auto err_file = workspace / "stderr.txt";
+    auto in_file = workspace / "stdin.txt";
+    write_file(in_file, input);
+    std::string cmd = std::string(KATA_BINARY) + " --workspace '" + workspace.string() + "' " + args + " <'" +
+                      in_file.string() + "' 2>'" + err_file.string() + "'";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf;
+    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    int status = pclose(pipe);
+    return {WEXITSTATUS(status), out, read_file(err_file)};
+  }
+
+  fs::path attempt(const std::string& id) { return workspace / "attempts" / (id + ".cpp"); }
+};
+
+const std::string kSolution = std::string(KATA_SOURCE_DIR) + "/solutions/causal_attention.cpp";
+const std::string kStub = std::string(KATA_SOURCE_DIR) + "/exercises/causal_attention/causal_attention.cpp";
+
+TEST_F(Cli, UnknownExerciseSuggestsTheClosest) {
+  auto r = kata("judge causal_atention");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'causal_attention'?"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("exercises: "), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MissingSourceSaysHowToCreateIt) {
+  auto r = kata("judge causal_attention");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("./kata start causal_attention"), std::string::npos) << r.err;
+  r = kata("judge causal_attention --source /nonexistent/file.cpp");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/file.cpp does not exist"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, BadFlagsAndMissingVerbExitWith2) {
+  EXPECT_EQ(kata("judge causal_attention --sed 3").exit_code, 2);
+  EXPECT_EQ(kata("judge causal_attention --seed notanumber").exit_code, 2);
+  EXPECT_EQ(kata("").exit_code, 2);
+  EXPECT_EQ(kata("frobnicate").exit_code, 2);
+}
+
+TEST_F(Cli, StartCopiesTheStubOnceAndNeverOverwrites) {
+  auto r = kata("start causal_attention --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.json()["created"].get<bool>());
+  EXPECT_EQ(read_file(attempt("causal_attention")), read_file(kStub));
+  write_file(attempt("causal_attention"), "// my work\n");
+  r = kata("start causal_attention --json");
+  EXPECT_FALSE(r.json()["created"].get<bool>());
+  EXPECT_EQ(read_file(attempt("causal_attention")), "// my work\n");
+}
+
+TEST_F(Cli, ResetKeepsABackupOfTheAttempt) {
+  write_file(attempt("causal_attention"), "// my work\n");
+  auto r = kata("reset causal_attention --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  fs::path backup = r.json()["backup"].get<std::string>();
+  EXPECT_EQ(read_file(backup), "// my work\n");
+  EXPECT_EQ(read_file(attempt("causal_attention")), read_file(kStub));
+}
+
+TEST_F(Cli, HintsAdvanceAcrossRunsAndStopAtTheLast) {
+  std::vector<int> levels;
+  for (int i = 0; i < 6; ++i) levels.push_back(kata("hint causal_attention --json").json()["level"]);
+  int available = kata("hint causal_attention --json").json()["of"];
+  ASSERT_GE(available, 3);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(levels[i], std::min(i + 1, available));
+}
+
+TEST_F(Cli, SolutionAsksFirst) {
+  auto r = kata("solution causal_attention", "n\n");
+  EXPECT_EQ(r.out, "");
+  r = kata("solution causal_attention --yes");
+  EXPECT_EQ(r.out, read_file(kSolution));
+}
+
+TEST_F(Cli, JudgeReportsEveryFieldAndTheFixedSeed) {
+  auto r = kata("judge causal_attention --source " + kStub + " --seed 4242 --json");
+  EXPECT_EQ(r.exit_code, 1);
+  auto j = r.json();
+  EXPECT_EQ(j["exercise"], "causal_attention");
+  EXPECT_EQ(j["verdict"], "wrong_answer");
+  EXPECT_EQ(j["seed"], 4242);
+  EXPECT_GT(j["compile_seconds"].get<double>(), 0);
+  EXPECT_GT(j["run_seconds"].get<double>(), 0);
+  ASSERT_FALSE(j["checks"].empty());
+  bool explained = false;
+  for (const auto& c : j["checks"]) {
+    EXPECT_TRUE(c.contains("name") && c.contains("passed") && c.contains("detail"));
+    if (!c["passed"].get<bool>())
+      explained |= c["detail"].get<std::string>().find("seed 4242") != std::string::npos;
+  }
+  EXPECT_TRUE(explained) << "a failed check names its case and seed";
+}
+
+TEST_F(Cli, ListShowsProgress) {
+  auto status = [&] {
+    auto list = kata("list --json").json();
+    for (const auto& e : list["exercises"])
+      if (e["id"] == "causal_attention") return e["status"].get<std::string>();
+    return std::string("missing");
+  };
+  EXPECT_EQ(status(), "new");
+  kata("start causal_attention");
+  EXPECT_EQ(status(), "attempted");
+  kata("judge causal_attention --source " + kSolution);
+  EXPECT_EQ(status(), "solved");
+}
+
+TEST_F(Cli, CorruptDatabaseIsReportedAndKept) {
+  write_file(workspace / "kata.db", "this is not a database, it is a learner's worst day");
+  auto r = kata("list");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find((workspace / "kata.db").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("move it aside"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(workspace / "kata.db"), "this is not a database, it is a learner's worst day");
+}
+
+TEST_F(Cli, DatabaseFromANewerVersionIsRefused) {
+  ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
+  // SQLite keeps user_version (the schema version) big-endian at byte 60 of the file header.
+  {
+    std::fstream db(workspace / "kata.db", std::ios::in | std::ios::out | std::ios::binary);
+    db.seekp(60);
+    const char version99[4] = {0, 0, 0, 99};
+    db.write(version99, 4);
+  }
+  auto r = kata("hint causal_attention");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("newer torchkata"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MockRoundScriptedEndToEnd) {
+  auto start = kata("mock start --exercise causal_attention --minutes 45 --json");
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  auto s = start.json();
+  int64_t round = s["round_id"];
+  fs::path file = s["file"].get<std::string>();
+  EXPECT_EQ(read_file(file), read_file(kStub));
+  EXPECT_NEAR(s["deadline"].get<double>() - s["started"].get<double>(), 45 * 60, 1e-6);
+  EXPECT_FALSE(fs::exists(attempt("causal_attention"))) << "a round never touches practice attempts";
+
+  auto again = kata("mock start --exercise causal_attention --json");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("still active"), std::string::npos) << again.err;
+
+  auto status = kata("mock status --json").json();
+  EXPECT_EQ(status["round_id"], round);
+  EXPECT_GT(status["remaining_s"].get<double>(), 44 * 60);
+  EXPECT_EQ(status["judge_runs"], 0);
+
+  write_file(file, read_file(kSolution));
+  auto submit = kata("mock submit --json");
+  EXPECT_EQ(submit.exit_code, 0) << submit.err;
+  auto sub = submit.json();
+  EXPECT_EQ(sub["round_id"], round);
+  EXPECT_EQ(sub["verdict"], "accepted");
+  EXPECT_TRUE(sub["within_time"].get<bool>());
+  EXPECT_GT(sub["elapsed_s"].get<double>(), 0);
+  EXPECT_FALSE(sub["checks"].empty());
+
+  EXPECT_EQ(kata("mock status --json").exit_code, 2) << "no round is active after a submit";
+  auto history = kata("history --json").json()["rounds"];
+  ASSERT_EQ(history.size(), 1u);
+  for (const char* field : {"round_id", "exercise", "started", "verdict", "within_time", "elapsed_s", "hints", "judge_runs"})
+    EXPECT_TRUE(history[0].contains(field)) << field;
+  EXPECT_EQ(history[0]["judge_runs"], 1);
+}
+
+TEST_F(Cli, MockRoundSubmittedAfterItsDeadlineIsLate) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention --minutes 0.01 --json").exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(kata("mock status --json").json()["remaining_s"], 0);
+  auto sub = kata("mock submit --json");
+  EXPECT_EQ(sub.exit_code, 1);  // the untouched stub
+  EXPECT_FALSE(sub.json()["within_time"].get<bool>());
+  EXPECT_FALSE(kata("history --json").json()["rounds"][0]["within_time"].get<bool>());
+}
+
+TEST_F(Cli, MockRoundAbandonedIsRecorded) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention --json").exit_code, 0);
+  EXPECT_EQ(kata("mock abandon").exit_code, 0);
+  EXPECT_EQ(kata("history --json").json()["rounds"][0]["verdict"], "abandoned");
+  EXPECT_EQ(kata("mock start --exercise nosuch --json").exit_code, 2);
+}
+
+TEST_F(Cli, InteractiveMockNeedsATerminal) {
+  auto r = kata("mock --exercise causal_attention");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("needs a terminal"), std::string::npos) << r.err;
+}
+
+}  // namespace

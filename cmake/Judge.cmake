@@ -46,6 +46,7 @@ file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/toolchain.json CONTENT "{
   \"compiler\": \"${KATA_CLANG}\",
   \"flags\": [\"$<JOIN:${KATA_JUDGE_FLAGS},\", \">\"],
   \"pch\": {\"lite\": \"${KATA_JUDGE_DIR}/pch/lite.pch\", \"full\": \"${KATA_JUDGE_DIR}/pch/full.pch\"},
+  \"shadow\": \"${CMAKE_SOURCE_DIR}/harness/pch/shadow\",
   \"link\": [\"-fuse-ld=lld\", \"$<TARGET_FILE:kata_test_support>\", \"$<TARGET_FILE:GTest::gtest>\",
              \"$<TARGET_FILE:fmt::fmt>\", \"${KATA_LIB_torch}\", \"${KATA_LIB_torch_cpu}\", \"${KATA_LIB_c10}\", \"-pthread\"]
 }

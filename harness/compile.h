@@ -15,6 +15,7 @@ struct Recipe {
   std::string compiler;
   std::vector<std::string> flags;
   fs::path pch_lite, pch_full;
+  fs::path shadow_dir;  // holds a torch/torch.h that includes only the lite subset
   std::vector<std::string> link;
   fs::path include_dir;
   std::vector<std::string> objects;

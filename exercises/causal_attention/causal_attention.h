@@ -2,7 +2,7 @@
 #ifndef KATA_CAUSAL_ATTENTION_H
 #define KATA_CAUSAL_ATTENTION_H
 
-#include <torch/types.h>
+#include <torch/torch.h>
 
 namespace kata {
 // q, k, v: [batch, heads, seq, head_dim], one floating dtype (float32 or float64).

@@ -2,12 +2,7 @@
 #ifndef KATA_DECODER_BLOCK_H
 #define KATA_DECODER_BLOCK_H
 
-#include <torch/nn/functional.h>
-#include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
-#include <torch/nn/pimpl.h>
-#include <torch/types.h>
+#include <torch/torch.h>
 
 namespace kata {
 // A pre-LayerNorm GPT-style decoder block.

@@ -2,9 +2,7 @@
 #ifndef KATA_NAN_LOOP_H
 #define KATA_NAN_LOOP_H
 
-#include <torch/nn/functional.h>
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/types.h>
+#include <torch/torch.h>
 
 #include <vector>
 

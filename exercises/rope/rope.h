@@ -2,7 +2,7 @@
 #ifndef KATA_ROPE_H
 #define KATA_ROPE_H
 
-#include <torch/types.h>
+#include <torch/torch.h>
 
 namespace kata {
 // x: [batch, heads, seq, head_dim] with even head_dim; positions: [seq] int64.

@@ -2,11 +2,7 @@
 #ifndef KATA_TRAIN_LOOP_H
 #define KATA_TRAIN_LOOP_H
 
-#include <torch/nn/functional.h>
-#include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/adamw.h>
-#include <torch/types.h>
+#include <torch/torch.h>
 
 #include <vector>
 

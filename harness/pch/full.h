@@ -1,4 +1,4 @@
-// Precompiled for learner files that include the whole of <torch/torch.h>.
+// The whole of <torch/torch.h>, precompiled for learner files that need more than lite.h.
 #include <torch/torch.h>
 
 #include <algorithm>

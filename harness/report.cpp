@@ -43,23 +43,26 @@ std::string render(const Judgement& j, const Style& style) {
   if (j.verdict == Verdict::compile_error) {
     out += indent(j.message, "  ", style.compact ? 12 : 40);
   } else {
-    // The first failures in full; after that one line each, so a stub's verdict still fits on a screen.
-    // Compact (watch, mock): the names of the first few failures only.
-    int explained = 0, failed = 0;
+    // Full: every check, the first failures explained, the rest one line each, so a stub's verdict still
+    // fits on a screen. Compact (watch, mock): the failures only, the first one explained.
+    int explained = 0, listed = 0, failed = 0;
+    int explain = style.compact ? 1 : kExplainedFailures;
     for (const auto& c : j.checks) {
       if (c.passed) {
         if (!style.compact) out += fmt::format("  {} {}\n", paint("✓", fmt::fg(fmt::terminal_color::green), style), c.name);
         continue;
       }
-      if (style.compact && failed++ >= kCompactFailures) continue;
+      ++failed;
+      if (style.compact && listed >= kCompactFailures) continue;
+      ++listed;
       out += fmt::format("  {} {}\n", paint("✗", fmt::fg(fmt::terminal_color::red), style), c.name);
-      if (style.compact) continue;
-      bool full = explained++ < kExplainedFailures;
+      bool full = explained++ < explain;
+      if (!full && style.compact) continue;
       out += indent(c.detail, "      ", full ? 12 : 1);
       if (full && !c.meaning.empty()) out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
     }
-    if (failed > kCompactFailures) out += fmt::format("  ... and {} more\n", failed - kCompactFailures);
-    if (!j.message.empty()) out += indent(j.message, "  ", style.compact ? 3 : 8);
+    if (failed > listed) out += fmt::format("  ... and {} more\n", failed - listed);
+    if (!j.message.empty()) out += indent(j.message, "  ", style.compact ? 4 : 8);
   }
   if (!j.note.empty()) out += fmt::format("  note: {}\n", j.note);
   if (!style.compact)

@@ -26,6 +26,8 @@ void run_judge(Context& ctx, const JudgeOptions& opt) {
   auto catalogue = ctx.catalogue();
   const auto& e = ctx.exercise(catalogue, opt.id);
   fs::path source = opt.source.empty() ? ctx.workspace().attempt(e.id) : fs::absolute(opt.source);
+  if (opt.source.empty() && ctx.workspace().copy_stub(e, source))
+    fmt::print(stderr, "no attempt yet: created {} from the stub; edit it and judge again\n", source.string());
   StepDisplay display(display_mode(opt.json));
   auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
   display.finish();
@@ -49,7 +51,9 @@ void run_watch(Context& ctx, const JudgeOptions& opt) {
     auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
     display.finish();
     if (terminal) fmt::print("\033[2J\033[H");
-    fmt::print("{}", render(j, {terminal, false}));
+    fmt::print("{} ({}/{} checks passed)\n", verdict_label(j.verdict, {terminal, true}), j.checks_passed(),
+               j.checks.size());
+    fmt::print("{}", render(j, {terminal, true}));
     fmt::print("watching {} — save to judge again, Ctrl-C to stop\n", source.string());
     std::fflush(stdout);
     while (!g_interrupted && !watch.changed(/*timeout_ms=*/250)) {

@@ -71,11 +71,16 @@ TEST_F(Cli, UnknownExerciseSuggestsTheClosest) {
   EXPECT_NE(r.err.find("exercises: "), std::string::npos) << r.err;
 }
 
-TEST_F(Cli, MissingSourceSaysHowToCreateIt) {
-  auto r = kata("judge causal_attention");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("./kata start causal_attention"), std::string::npos) << r.err;
-  r = kata("judge causal_attention --source /nonexistent/file.cpp");
+TEST_F(Cli, FirstJudgeCreatesTheAttemptFromTheStub) {
+  auto r = kata("judge causal_attention --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.json()["verdict"], "accepted");
+  EXPECT_EQ(read_file(attempt("causal_attention")), read_file(kStub));
+  EXPECT_NE(r.err.find("created " + attempt("causal_attention").string()), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MissingSourceFileExitsWith2) {
+  auto r = kata("judge causal_attention --source /nonexistent/file.cpp");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/nonexistent/file.cpp does not exist"), std::string::npos) << r.err;
 }

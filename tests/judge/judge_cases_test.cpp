@@ -23,6 +23,9 @@ struct Case {
   std::string check;    // for wrong_answer: a check that must be among the failed ones
 };
 
+// What ctest shows for a case: its file, not GoogleTest's dump of the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.file.string(); }
+
 Case read_case(const std::string& exercise, const fs::path& file) {
   std::ifstream in(file);
   std::string first;

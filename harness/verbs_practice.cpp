@@ -19,6 +19,20 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+struct ExerciseOptions {
+  std::string id;
+  bool json = false;
+  bool yes = false;
+};
+
+// Adds the exercise id argument and --json; the options outlive parsing because the callback owns them.
+std::shared_ptr<ExerciseOptions> exercise_options(CLI::App* cmd) {
+  auto opt = std::make_shared<ExerciseOptions>();
+  cmd->add_option("id", opt->id, "exercise id")->required();
+  cmd->add_flag("--json", opt->json, "one JSON object");
+  return opt;
+}
+
 std::string status_of(const std::map<std::string, std::string>& judged, const Workspace& ws, const Exercise& e) {
   if (auto it = judged.find(e.id); it != judged.end()) return it->second;
   return fs::exists(ws.attempt(e.id)) ? "attempted" : "new";
@@ -28,13 +42,13 @@ std::string status_of(const std::map<std::string, std::string>& judged, const Wo
 
 void setup_list(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("list", "the exercises and your progress on each");
-  static bool json = false;
-  cmd->add_flag("--json", json, "one JSON object");
-  cmd->callback([&ctx] {
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "one JSON object");
+  cmd->callback([&ctx, json] {
     auto catalogue = ctx.catalogue();
     auto judged = ctx.store().statuses();
     auto ws = ctx.workspace();
-    if (json) {
+    if (*json) {
       auto out = nlohmann::json::array();
       for (const auto& e : catalogue.all())
         out.push_back({{"id", e.id}, {"title", e.title}, {"topic", e.topic}, {"difficulty", e.difficulty},
@@ -54,15 +68,12 @@ void setup_list(CLI::App& app, Context& ctx) {
 
 void setup_show(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("show", "the statement of an exercise and the file to edit");
-  static std::string id;
-  static bool json = false;
-  cmd->add_option("id", id, "exercise id")->required();
-  cmd->add_flag("--json", json, "one JSON object");
-  cmd->callback([&ctx] {
+  auto opt = exercise_options(cmd);
+  cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
-    const auto& e = ctx.exercise(catalogue, id);
+    const auto& e = ctx.exercise(catalogue, opt->id);
     auto file = ctx.workspace().attempt(e.id);
-    if (json) {
+    if (opt->json) {
       fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"title", e.title}, {"statement", read_file(e.statement())},
                                         {"contract", e.contract().string()}, {"file", file.string()},
                                         {"file_exists", fs::exists(file)}}
@@ -78,16 +89,13 @@ void setup_show(CLI::App& app, Context& ctx) {
 
 void setup_start(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("start", "create your attempt file from the stub (kept if it exists)");
-  static std::string id;
-  static bool json = false;
-  cmd->add_option("id", id, "exercise id")->required();
-  cmd->add_flag("--json", json, "one JSON object");
-  cmd->callback([&ctx] {
+  auto opt = exercise_options(cmd);
+  cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
-    const auto& e = ctx.exercise(catalogue, id);
+    const auto& e = ctx.exercise(catalogue, opt->id);
     auto ws = ctx.workspace();
     bool created = ws.copy_stub(e, ws.attempt(e.id));
-    if (json) {
+    if (opt->json) {
       fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"created", created}}.dump(2));
       return;
     }
@@ -99,15 +107,12 @@ void setup_start(CLI::App& app, Context& ctx) {
 
 void setup_hint(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (remembered)");
-  static std::string id;
-  static bool json = false;
-  cmd->add_option("id", id, "exercise id")->required();
-  cmd->add_flag("--json", json, "one JSON object");
-  cmd->callback([&ctx] {
+  auto opt = exercise_options(cmd);
+  cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
-    const auto& e = ctx.exercise(catalogue, id);
+    const auto& e = ctx.exercise(catalogue, opt->id);
     int level = ctx.store().next_hint(e.id, static_cast<int>(e.hints.size()));
-    if (json) {
+    if (opt->json) {
       fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"level", level}, {"of", e.hints.size()},
                                         {"hint", e.hints[level - 1]}}
                              .dump(2));
@@ -120,16 +125,13 @@ void setup_hint(CLI::App& app, Context& ctx) {
 
 void setup_reset(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("reset", "start the attempt again from the stub, keeping a backup");
-  static std::string id;
-  static bool json = false;
-  cmd->add_option("id", id, "exercise id")->required();
-  cmd->add_flag("--json", json, "one JSON object");
-  cmd->callback([&ctx] {
+  auto opt = exercise_options(cmd);
+  cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
-    const auto& e = ctx.exercise(catalogue, id);
+    const auto& e = ctx.exercise(catalogue, opt->id);
     auto ws = ctx.workspace();
     auto backup = ws.reset(e);
-    if (json) {
+    if (opt->json) {
       fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"backup", backup.string()}}
                              .dump(2));
       return;
@@ -141,14 +143,13 @@ void setup_reset(CLI::App& app, Context& ctx) {
 
 void setup_solution(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("solution", "print the reference solution (asks first)");
-  static std::string id;
-  static bool yes = false;
-  cmd->add_option("id", id, "exercise id")->required();
-  cmd->add_flag("--yes,-y", yes, "do not ask");
-  cmd->callback([&ctx] {
+  auto opt = std::make_shared<ExerciseOptions>();
+  cmd->add_option("id", opt->id, "exercise id")->required();
+  cmd->add_flag("--yes,-y", opt->yes, "do not ask");
+  cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
-    const auto& e = ctx.exercise(catalogue, id);
-    if (!yes) {
+    const auto& e = ctx.exercise(catalogue, opt->id);
+    if (!opt->yes) {
       fmt::print(stderr, "Show the reference solution for {}? It spoils the exercise. [y/N] ", e.id);
       std::string answer;
       if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {

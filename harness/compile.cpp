@@ -115,9 +115,9 @@ bool is_pch_problem(const std::string& diagnostics) {
 
 }  // namespace
 
-Recipe load_recipe(const fs::path& build_dir, const std::string& exercise) {
-  auto toolchain = read_json(build_dir / "judge" / "toolchain.json");
-  auto recipe = read_json(build_dir / "judge" / exercise / "recipe.json");
+Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
+  auto toolchain = read_json(judge_dir / "toolchain.json");
+  auto recipe = read_json(judge_dir / exercise / "recipe.json");
   Recipe r;
   r.compiler = toolchain["compiler"];
   r.flags = toolchain["flags"].get<std::vector<std::string>>();

@@ -10,7 +10,7 @@ namespace kata {
 
 namespace fs = std::filesystem;
 
-// build/judge/toolchain.json and build/judge/<id>/recipe.json, written by cmake/Judge.cmake.
+// <judge_dir>/toolchain.json and <judge_dir>/<id>/recipe.json, written by cmake/Judge.cmake in build/judge.
 struct Recipe {
   std::string compiler;
   std::vector<std::string> flags;
@@ -22,7 +22,7 @@ struct Recipe {
   std::vector<std::string> checks;  // "Suite.Name" of every hidden check
 };
 // Throws std::runtime_error naming the missing piece when the build has not produced it.
-Recipe load_recipe(const fs::path& build_dir, const std::string& exercise);
+Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise);
 
 struct StepResult {
   bool ok = false;

@@ -19,7 +19,7 @@ Judgement judge_and_record(const Context& ctx, const Exercise& e, const fs::path
   require_source(e, source);
   Recipe recipe;
   try {
-    recipe = load_recipe(ctx.build_dir, e.id);
+    recipe = load_recipe(ctx.judge_dir, e.id);
   } catch (const std::exception& err) {
     throw EnvironmentError(fmt::format("the judge for {} is not built ({}); run ./kata, which builds it", e.id,
                                        err.what()));

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "cli.h"
 
 namespace kata {
@@ -22,6 +24,8 @@ int main(int argc, char** argv) {
   CLI::App app{"torchkata: ML coding-interview practice in C++ with LibTorch", "kata"};
   app.require_subcommand(1);
   ctx.workspace_dir = ctx.source_dir / "workspace";
+  const char* judge_dir = std::getenv("KATA_JUDGE_DIR");
+  ctx.judge_dir = judge_dir ? kata::fs::path(judge_dir) : kata::fs::path(KATA_BUILD_DIR) / "judge";
   app.add_option("--workspace", ctx.workspace_dir, "where attempts and progress live")->envname("KATA_WORKSPACE");
 
   kata::setup_list(app, ctx);

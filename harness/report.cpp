@@ -81,6 +81,7 @@ nlohmann::json to_json(const Judgement& j) {
           {"verdict", to_string(j.verdict)},
           {"checks", checks},
           {"message", j.message},
+          {"note", j.note},
           {"seed", j.seed},
           {"source", j.source.string()},
           {"compile_seconds", j.compile_seconds},

@@ -44,11 +44,11 @@ class Cli : public ::testing::Test {
     fs::create_directories(workspace);
   }
 
-  Result kata(const std::string& args, const std::string& input = "") {
+  Result kata(const std::string& args, const std::string& input = "", const std::string& env = "") {
     auto err_file = workspace / "stderr.txt";
     auto in_file = workspace / "stdin.txt";
     write_file(in_file, input);
-    std::string cmd = std::string(KATA_BINARY) + " --workspace '" + workspace.string() + "' " + args + " <'" +
+    std::string cmd = env + KATA_BINARY + " --workspace '" + workspace.string() + "' " + args + " <'" +
                       in_file.string() + "' 2>'" + err_file.string() + "'";
     FILE* pipe = popen(cmd.c_str(), "r");
     std::string out;
@@ -181,6 +181,21 @@ TEST_F(Cli, DatabaseFromANewerVersionIsRefused) {
   auto r = kata("hint causal_attention");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("newer torchkata"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, BrokenPrecompiledHeadersOnlySlowTheJudgeDown) {
+  // A copy of the build's judge pieces whose precompiled headers are garbage, as after a compiler upgrade.
+  fs::path judge = workspace / "judge";
+  fs::copy(JUDGE_DIR, judge, fs::copy_options::recursive);
+  for (const char* pch : {"lite.pch", "full.pch"}) write_file(judge / "pch" / pch, "not a precompiled header");
+  auto toolchain = nlohmann::json::parse(read_file(judge / "toolchain.json"));
+  toolchain["pch"] = {{"lite", (judge / "pch" / "lite.pch").string()}, {"full", (judge / "pch" / "full.pch").string()}};
+  write_file(judge / "toolchain.json", toolchain.dump());
+
+  auto r = kata("judge causal_attention --source " + kSolution + " --json", "", "KATA_JUDGE_DIR='" + judge.string() + "' ");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.json()["verdict"], "accepted");
+  EXPECT_NE(r.json()["note"].get<std::string>().find("precompiled"), std::string::npos);
 }
 
 TEST_F(Cli, MockRoundScriptedEndToEnd) {

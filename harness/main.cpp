@@ -46,13 +46,7 @@ int main(int argc, char** argv) {
   } catch (const kata::UsageError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;
-  } catch (const kata::StoreError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 3;
-  } catch (const kata::EnvironmentError& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 3;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // EnvironmentError, StoreError, and anything the machine threw at us
     fmt::print(stderr, "error: {}\n", e.what());
     return 3;
   }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 
 #include "cli.h"
@@ -20,6 +21,7 @@ bool Context::stdout_is_terminal() const { return isatty(STDOUT_FILENO); }
 }  // namespace kata
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a judged program that exits early must not take the judge with it
   kata::Context ctx;
   CLI::App app{"torchkata: ML coding-interview practice in C++ with LibTorch", "kata"};
   app.require_subcommand(1);

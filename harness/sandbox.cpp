@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -39,12 +40,11 @@ int64_t peak_rss(pid_t pid) {
 }
 
 [[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                             const Limits& limits, int out_fd, int err_fd) {
+                             const Limits& limits, int in_fd, int out_fd, int err_fd) {
   setpgid(0, 0);
+  dup2(in_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
-  int devnull = open("/dev/null", O_RDONLY);
-  dup2(devnull, STDIN_FILENO);
 
   rlim_t cpu = static_cast<rlim_t>(std::ceil(limits.cpu_seconds));
   rlimit cpu_limit{cpu, cpu + 1};
@@ -81,22 +81,53 @@ ssize_t drain(int fd, std::string& kept, bool& cut, size_t cap) {
 
 }  // namespace
 
-RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                      const Limits& limits) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+Child::~Child() {
+  if (pid_ > 0 && !reaped_) {
+    kill(-pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  for (int fd : {in_fd_, out_fd_, err_fd_})
+    if (fd >= 0) close(fd);
+}
+
+std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                             const Limits& limits) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error("cannot create pipes");
-  auto start = Clock::now();
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("cannot fork");
-  if (pid == 0) exec_child(argv, env, limits, out_pipe[1], err_pipe[1]);
+  if (pid == 0) exec_child(argv, env, limits, in_pipe[0], out_pipe[1], err_pipe[1]);
   setpgid(pid, pid);  // also here, so the group exists before the first kill
+  close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
+  auto child = std::unique_ptr<Child>(new Child);
+  child->pid_ = pid;
+  child->in_fd_ = in_pipe[1];
+  child->out_fd_ = out_pipe[0];
+  child->err_fd_ = err_pipe[0];
+  return child;
+}
+
+RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                      const Limits& limits) {
+  return supervise(*spawn(argv, env, limits), "", limits);
+}
+
+RunResult supervise(Child& child, const std::string& input, const Limits& limits) {
+  // A line or two: it fits in the pipe's buffer, so the write never blocks. When the program is already
+  // gone the write fails (the judge ignores SIGPIPE) and the exit status says why.
+  [[maybe_unused]] ssize_t written = input.empty() ? 0 : write(child.in_fd_, input.data(), input.size());
+  close(child.in_fd_);
+  child.in_fd_ = -1;
+  pid_t pid = child.pid_;
+  pollfd fds[2] = {{child.out_fd_, POLLIN, 0}, {child.err_fd_, POLLIN, 0}};
+  child.out_fd_ = child.err_fd_ = -1;  // from here on closed as the streams end
+  auto start = Clock::now();
 
   RunResult r;
   size_t total_output = 0;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_streams = 2;
   int status = 0;
   rusage usage{};
@@ -131,6 +162,7 @@ RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::
       if (r.memory_exceeded || r.timed_out || r.output_exceeded) kill_group();
     }
     if (wait4(pid, &status, WNOHANG, &usage) == pid) {
+      child.reaped_ = true;
       exited_at = Clock::now();
       kill_group();  // whatever the program left behind in its group goes with it
     }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,31 @@ struct RunResult {
   int64_t peak_rss_bytes = 0;
 };
 
-// Starts argv[0] with exactly `env` as its environment and waits for it, killing its whole process group
-// when a limit is crossed. Throws std::runtime_error only when the program cannot be started at all.
+// A started program, waiting for its standard input. Destroying it unsupervised kills its process group.
+class Child {
+ public:
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+ private:
+  Child() = default;
+  friend std::unique_ptr<Child> spawn(const std::vector<std::string>&, const std::map<std::string, std::string>&,
+                                      const Limits&);
+  friend RunResult supervise(Child&, const std::string&, const Limits&);
+  int pid_ = -1;
+  int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
+  bool reaped_ = false;
+};
+
+// Starts argv[0] in its own process group with exactly `env` as its environment and the CPU, memory and
+// core limits set. Throws std::runtime_error only when the program cannot be started at all.
+std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                             const Limits& limits);
+// Gives the child `input` on stdin, then waits for it, killing its whole process group when a limit is
+// crossed. The wall clock starts here: a child may be spawned early and wait for its input.
+RunResult supervise(Child& child, const std::string& input, const Limits& limits);
+// spawn, then supervise with no input.
 RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                       const Limits& limits);
 

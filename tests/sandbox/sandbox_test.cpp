@@ -82,6 +82,23 @@ TEST(Sandbox, LeavesNoProcessBehind) {
   std::filesystem::remove(marker);
 }
 
+TEST(Sandbox, ASpawnedProgramWaitsForItsInputAndItsClockStartsThen) {
+  auto child = kata::spawn({"/bin/sh", "-c", "read line; sleep 1; echo \"got $line\""}, kEnv, quick_limits());
+  sleep(3);  // longer than the wall limit: the wait before supervise does not count
+  auto r = kata::supervise(*child, "hello\n", quick_limits());
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.out, "got hello\n");
+}
+
+TEST(Sandbox, AnUnsupervisedChildIsKilledWithItsGroup) {
+  auto marker = std::filesystem::temp_directory_path() / ("kata-unsupervised-" + std::to_string(getpid()));
+  {
+    auto child = kata::spawn({"/bin/sh", "-c", "read line; touch " + marker.string()}, kEnv, quick_limits());
+  }
+  sleep(1);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
 TEST(Sandbox, SaysWhenAProgramCannotStart) {
   auto r = run_limited({"/nonexistent/program"}, kEnv, quick_limits());
   EXPECT_EQ(r.exit_code, 127);

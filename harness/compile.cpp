@@ -10,6 +10,11 @@
 #include "sandbox.h"
 
 namespace kata {
+
+const char* kContractHint =
+    "Your file must define this exactly as the contract header declares it: same name, namespace kata, "
+    "parameter types and const-ness.\n";
+
 namespace {
 
 nlohmann::json read_json(const fs::path& path) {
@@ -89,21 +94,16 @@ std::string learner_errors(const std::string& output, const fs::path& source) {
   return kept.empty() ? output.substr(0, 4000) : kept;
 }
 
-// lld's undefined symbols usually mean the learner's definition does not match the contract's declaration.
+// lld's errors, first few only.
 std::string link_errors(const std::string& output) {
   std::istringstream in(output);
   std::string line, kept;
   int shown = 0;
-  bool undefined = false;
   while (std::getline(in, line) && shown < 5) {
     if (line.find("error:") == std::string::npos) continue;
     kept += line + "\n";
     ++shown;
-    undefined |= line.find("undefined symbol") != std::string::npos;
   }
-  if (undefined)
-    kept += "Your file must define this exactly as the contract header declares it: same name, namespace kata, "
-            "parameter types and const-ness.\n";
   return kept.empty() ? output.substr(0, 4000) : kept;
 }
 
@@ -125,6 +125,7 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   r.pch_full = toolchain["pch"]["full"].get<std::string>();
   r.shadow_dir = toolchain["shadow"].get<std::string>();
   r.link = toolchain["link"].get<std::vector<std::string>>();
+  r.host = toolchain["host"].get<std::string>();
   r.include_dir = recipe["include"].get<std::string>();
   r.objects = recipe["objects"].get<std::vector<std::string>>();
   r.checks = read_checks(recipe["checks"].get<std::string>());
@@ -166,11 +167,11 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
   return step;
 }
 
-StepResult link_runner(const Recipe& recipe, const fs::path& object, const fs::path& executable) {
+StepResult link_checks(const Recipe& recipe, const fs::path& object, const fs::path& shared_object) {
   std::vector<std::string> argv = {recipe.compiler, object.string()};
   argv.insert(argv.end(), recipe.objects.begin(), recipe.objects.end());
   argv.insert(argv.end(), recipe.link.begin(), recipe.link.end());
-  argv.insert(argv.end(), {"-o", executable.string()});
+  argv.insert(argv.end(), {"-o", shared_object.string()});
   auto step = run_tool(argv);
   if (!step.ok) step.diagnostics = link_errors(step.diagnostics);
   return step;

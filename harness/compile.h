@@ -1,5 +1,6 @@
-// Turns a learner's file into a runnable test binary: compile it alone (clang, precompiled torch headers),
-// then link it with the prebuilt hidden tests of its exercise (lld). The recipes come from the build.
+// Turns a learner's file into loadable checks: compile it alone (clang, precompiled torch headers), then
+// link it with the prebuilt hidden tests of its exercise into a shared object (lld) for the judge's test
+// host to load. The recipes come from the build.
 #pragma once
 
 #include <filesystem>
@@ -16,7 +17,8 @@ struct Recipe {
   std::vector<std::string> flags;
   fs::path pch_lite, pch_full;
   fs::path shadow_dir;  // holds a torch/torch.h that includes only the lite subset
-  std::vector<std::string> link;
+  std::vector<std::string> link;  // turns the learner's object and the hidden tests into a shared object
+  fs::path host;                  // the program that loads that shared object and runs the checks
   fs::path include_dir;
   std::vector<std::string> objects;
   std::vector<std::string> checks;  // "Suite.Name" of every hidden check
@@ -31,7 +33,10 @@ struct StepResult {
   std::string note;  // e.g. that the precompiled header was stale and skipped
 };
 
+// Said under an undefined symbol: the learner's definition does not match the contract's declaration.
+extern const char* kContractHint;
+
 StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object);
-StepResult link_runner(const Recipe& recipe, const fs::path& object, const fs::path& executable);
+StepResult link_checks(const Recipe& recipe, const fs::path& object, const fs::path& shared_object);
 
 }  // namespace kata

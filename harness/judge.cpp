@@ -11,6 +11,9 @@
 namespace kata {
 namespace {
 
+// judge_host's exit code when the checks cannot be loaded: the learner's file lacks a contract symbol.
+constexpr int kLoadFailed = 97;
+
 // A fresh directory for one judgement's object, binary and report, removed however the judgement ends.
 struct ScratchDir {
   fs::path path;
@@ -64,6 +67,9 @@ Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& 
   j.source = source;
   j.seed = seed;
   ScratchDir scratch;
+  Limits limits = test_limits(exercise);
+  // Started first: it loads LibTorch on one core while the compiler works on the other.
+  auto host = spawn({recipe.host.string(), "--gtest_color=no"}, test_environment(scratch, seed), limits);
 
   progress("compiling");
   auto compiled = compile_source(recipe, source, scratch.path / "learner.o");
@@ -71,7 +77,7 @@ Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& 
   j.compile_seconds = compiled.seconds;
   if (compiled.ok) {
     progress("linking");
-    auto linked = link_runner(recipe, scratch.path / "learner.o", scratch.path / "runner");
+    auto linked = link_checks(recipe, scratch.path / "learner.o", scratch.path / "checks.so");
     j.compile_seconds += linked.seconds;
     compiled = linked;
   }
@@ -83,10 +89,14 @@ Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& 
   }
 
   progress("running");
-  Limits limits = test_limits(exercise);
-  auto run = run_limited({(scratch.path / "runner").string(), "--gtest_color=no"}, test_environment(scratch, seed),
-                         limits);
+  auto run = supervise(*host, (scratch.path / "checks.so").string() + "\n", limits);
   j.run_seconds = run.wall_seconds;
+  if (run.exit_code == kLoadFailed) {
+    j.verdict = Verdict::compile_error;
+    j.message = run.err + kContractHint;
+    j.checks = not_run(recipe.checks, "not run: the checks could not be loaded");
+    return j;
+  }
   auto outcome = decide(run, scratch.path / "report.json", scratch.path / "premature_exit", recipe.checks, limits);
   j.verdict = outcome.verdict;
   j.checks = outcome.checks;

@@ -18,6 +18,9 @@ namespace kata_test {
 uint64_t run_seed();
 void set_run_seed(uint64_t seed);
 
+// Runs every registered check with the run's seed, one torch thread, and GoogleTest's flags from argv.
+int run_all_tests(int argc, char** argv);
+
 // Tolerances in the spirit of torch.testing.assert_close: |got - want| <= atol + rtol * |want|.
 struct Tolerance {
   double rtol;

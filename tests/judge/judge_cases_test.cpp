@@ -39,10 +39,10 @@ Case read_case(const std::string& exercise, const fs::path& file) {
 std::vector<Case> all_cases() {
   fs::path root = KATA_SOURCE_DIR;
   std::vector<Case> cases;
-  std::string built = std::string(";") + KATA_BUILT_EXERCISES + ";";
+  std::string built = std::string(",") + KATA_BUILT_EXERCISES + ",";
   for (const auto& dir : fs::directory_iterator(root / "exercises")) {
     std::string id = dir.path().filename();
-    if (built.find(";" + id + ";") == std::string::npos) continue;  // a build for fewer exercises
+    if (built.find("," + id + ",") == std::string::npos) continue;  // a build for fewer exercises
     cases.push_back({id, root / "solutions" / (id + ".cpp"), "accepted", ""});
     cases.push_back({id, dir.path() / (id + ".cpp"), "not_accepted", ""});
     if (!fs::exists(root / "tests" / "cases" / id)) continue;

@@ -72,14 +72,17 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
   guarded("open", [&] {
     db_.emplace(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db_->setBusyTimeout(5000);
-    db_->exec("PRAGMA journal_mode=WAL");
+    // Several kata processes may open the database at once (a watch and a judge, parallel tests): the
+    // schema is written once, under a write lock taken up front, and WAL lets readers and a writer overlap.
+    if (db_->execAndGet("PRAGMA user_version").getInt() == kSchemaVersion) return;
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     int version = db_->execAndGet("PRAGMA user_version").getInt();
     if (version > kSchemaVersion)
       throw SQLite::Exception(fmt::format("it was written by a newer torchkata (schema {})", version));
-    SQLite::Transaction tx(*db_);
     db_->exec(kSchema);
     db_->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
     tx.commit();
+    db_->exec("PRAGMA journal_mode=WAL");  // kept in the file: set once, by whoever created the schema
   });
 }
 
@@ -110,7 +113,7 @@ std::map<std::string, std::string> Store::statuses() {
 
 int Store::next_hint(const std::string& exercise, int available) {
   return guarded("write", [&] {
-    SQLite::Transaction tx(*db_);
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);  // read then write: lock first
     SQLite::Statement read(*db_, "SELECT level FROM hints WHERE exercise = ?");
     read.bind(1, exercise);
     int level = read.executeStep() ? read.getColumn(0).getInt() : 0;
@@ -127,7 +130,7 @@ int Store::next_hint(const std::string& exercise, int available) {
 
 int64_t Store::start_round(const std::vector<std::string>& exercises, double started, double deadline) {
   return guarded("write", [&] {
-    SQLite::Transaction tx(*db_);
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);  // read then write: lock first
     if (db_->execAndGet("SELECT COUNT(*) FROM rounds WHERE verdict IS NULL").getInt() > 0)
       throw std::logic_error("a mock round is already active");
     SQLite::Statement q(*db_, "INSERT INTO rounds (exercises, started, deadline) VALUES (?, ?, ?)");

@@ -160,6 +160,15 @@ TEST_F(Cli, ListShowsProgress) {
   EXPECT_EQ(status(), "solved");
 }
 
+TEST_F(Cli, ManyProcessesShareTheDatabase) {
+  // A watch, a judge and a mock status can all open the database at once; none may fail on its lock.
+  std::string one = std::string(KATA_BINARY) + " --workspace '" + workspace.string() + "' hint causal_attention";
+  std::string script = "for i in 1 2 3 4 5 6 7 8; do (for j in 1 2 3 4 5; do " + one +
+                       " >/dev/null 2>&1 || echo x; done) & done > '" + (workspace / "failures").string() + "'; wait";
+  ASSERT_EQ(std::system(script.c_str()), 0);
+  EXPECT_EQ(read_file(workspace / "failures"), "");
+}
+
 TEST_F(Cli, CorruptDatabaseIsReportedAndKept) {
   write_file(workspace / "kata.db", "this is not a database, it is a learner's worst day");
   auto r = kata("list");

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -58,17 +59,23 @@ std::vector<Case> all_cases() {
 struct Run {
   int exit_code;
   nlohmann::json report;
+  std::string err;
 };
 
 Run judge(const Case& c) {
+  auto err_file = fs::path(TEMP_WORKSPACE) / (c.file.stem().string() + "." + std::to_string(getpid()) + ".err");
+  fs::create_directories(err_file.parent_path());
   std::string cmd = std::string(KATA_BINARY) + " --workspace " + TEMP_WORKSPACE + " judge " + c.exercise +
-                    " --source '" + c.file.string() + "' --json 2>/dev/null";
+                    " --source '" + c.file.string() + "' --json 2>'" + err_file.string() + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
   while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
   int status = pclose(pipe);
-  return {WEXITSTATUS(status), nlohmann::json::parse(out, nullptr, false)};
+  std::ifstream err_in(err_file);
+  std::string err((std::istreambuf_iterator<char>(err_in)), std::istreambuf_iterator<char>());
+  fs::remove(err_file);
+  return {WEXITSTATUS(status), nlohmann::json::parse(out, nullptr, false), err};
 }
 
 std::string failed_checks(const nlohmann::json& report) {
@@ -83,7 +90,7 @@ class JudgeCase : public ::testing::TestWithParam<Case> {};
 TEST_P(JudgeCase, GetsItsVerdict) {
   const Case& c = GetParam();
   auto run = judge(c);
-  ASSERT_FALSE(run.report.is_discarded()) << "the judge printed no JSON for " << c.file;
+  ASSERT_FALSE(run.report.is_discarded()) << "the judge printed no JSON for " << c.file << "\n" << run.err;
   std::string verdict = run.report["verdict"];
   std::string context = c.file.string() + "\nmessage: " + run.report["message"].get<std::string>() +
                         "\nfailed:" + failed_checks(run.report);

@@ -18,9 +18,13 @@ namespace {
 using kata_test::diff;
 using kata_test::Tolerance;
 
-// Differently written correct loops agree to ~1e-13 relative (measured over many seeds); every planted bug
-// changes some step's loss by far more (or makes it inf/NaN).
+// Differently written correct loops agree to 1e-13 relative on ordinary data; every planted bug changes some
+// step's loss by far more (or makes it inf/NaN).
 const Tolerance kLossTol{1e-6, 1e-8};
+// With lr in the hundreds each clipped step is a jump of the full learning rate, and rounding differences of
+// correct loops grow to 4e-5 relative within 30 steps (measured over 2000 seeds). The bugs this data exposes
+// give inf, NaN or losses off by 80% and more, so a looser bound still rejects all of them.
+const Tolerance kLargeLogitsTol{1e-3, 1e-6};
 
 struct Dataset {
   torch::Tensor features, labels;
@@ -55,13 +59,14 @@ std::string describe_run(const Problem& p, const Dataset& d) {
 }
 
 // Trains the reference (on its own copies) and the learner's loop on the same data and compares every step's loss.
-std::optional<std::string> compare_losses(const Problem& p, const Dataset& d) {
+std::optional<std::string> compare_losses(const Problem& p, const Dataset& d, Tolerance tol = kLossTol) {
   auto want = reference::kata::train_classifier(d.features.clone(), d.labels.clone(), p.num_classes, p.steps, p.lr);
   auto got = kata::train_classifier(d.features, d.labels, p.num_classes, p.steps, p.lr);
   auto want_t = torch::tensor(want, torch::kFloat64);
-  if (!want_t.isfinite().all().item<bool>()) return "internal: the reference loss is not finite\ncase: " + describe_run(p, d);
-  return diff(torch::tensor(got, torch::kFloat64), want_t, "loss per step (index = step)", describe_run(p, d),
-              kLossTol);
+  if (!want_t.isfinite().all().item<bool>()) {
+    return "internal: the reference loss is not finite\ncase: " + describe_run(p, d);
+  }
+  return diff(torch::tensor(got, torch::kFloat64), want_t, "loss per step (index = step)", describe_run(p, d), tol);
 }
 
 TEST(NanLoop, OrdinaryData) {
@@ -91,7 +96,7 @@ TEST(NanLoop, LargeLogits) {
   // the others reach it on noisier data.
   for (const auto& p : {Problem{64, 4, 3, 4.0, 0.0, 30, 1000.0}, Problem{64, 4, 3, 2.0, 0.2, 30, 300.0},
                         Problem{48, 6, 2, 1.0, 0.25, 25, 100.0}}) {
-    KATA_ASSERT_OK(compare_losses(p, make_dataset(p)));
+    KATA_ASSERT_OK(compare_losses(p, make_dataset(p), kLargeLogitsTol));
   }
 }
 

@@ -21,9 +21,10 @@ using kata_test::Tolerance;
 // Differently written correct loops agree to 1e-13 relative on ordinary data; every planted bug changes some
 // step's loss by far more (or makes it inf/NaN).
 const Tolerance kLossTol{1e-6, 1e-8};
-// With lr in the hundreds each clipped step is a jump of the full learning rate, and rounding differences of
-// correct loops grow to 4e-5 relative within 30 steps (measured over 2000 seeds). The bugs this data exposes
-// give inf, NaN or losses off by 80% and more, so a looser bound still rejects all of them.
+// With lr in the hundreds every clipped step jumps by the full learning rate, and the rounding differences of
+// correct loops grow: up to 4e-6 relative on these problems (measured over 2000 seeds; 30 steps at lr 300 on
+// noisy labels reached 1e-3, hence 15 there). The bugs this data exposes give inf, NaN or losses off by 10% and
+// more on every seed, so this looser bound still rejects all of them.
 const Tolerance kLargeLogitsTol{1e-3, 1e-6};
 
 struct Dataset {
@@ -94,7 +95,7 @@ TEST(NanLoop, LargeLogits) {
                      "log-probabilities without ever forming exp(logits) or log(softmax) directly.");
   // The first problem is separable and its steps are huge, so its logits pass exp()'s range for every seed;
   // the others reach it on noisier data.
-  for (const auto& p : {Problem{64, 4, 3, 4.0, 0.0, 30, 1000.0}, Problem{64, 4, 3, 2.0, 0.2, 30, 300.0},
+  for (const auto& p : {Problem{64, 4, 3, 4.0, 0.0, 30, 1000.0}, Problem{64, 4, 3, 2.0, 0.2, 15, 300.0},
                         Problem{48, 6, 2, 1.0, 0.25, 25, 100.0}}) {
     KATA_ASSERT_OK(compare_losses(p, make_dataset(p), kLargeLogitsTol));
   }

@@ -39,13 +39,17 @@ add_custom_target(judge_pch ALL DEPENDS ${KATA_PCHS})
 # The support library of the hidden tests: assertion helpers and the code that runs the checks.
 add_library(kata_test_support STATIC ${CMAKE_SOURCE_DIR}/tests/support/kata_test.cpp
                                      ${CMAKE_SOURCE_DIR}/tests/support/run_tests.cpp)
-target_include_directories(kata_test_support PUBLIC ${CMAKE_SOURCE_DIR}/tests/support)
+target_include_directories(kata_test_support PUBLIC ${CMAKE_SOURCE_DIR}/tests/support ${CMAKE_SOURCE_DIR}/harness/host)
 target_link_libraries(kata_test_support PUBLIC ${TORCH_LIBRARIES} GTest::gtest fmt::fmt)
 
-# The judge's test host: LibTorch, GoogleTest and the support library, all of it exported so that the
-# learner's checks, loaded later as a shared object, link against this process.
-add_executable(judge_host ${CMAKE_SOURCE_DIR}/harness/judge_host.cpp)
-target_link_libraries(judge_host PRIVATE kata_test_support ${CMAKE_DL_LIBS})
+# The judge's test host, checker and worker in one program (harness/judge_host.cpp): LibTorch, GoogleTest,
+# the support library and the remote-call runtime, all exported, so that the hidden checks (in the
+# checker) and the learner's code (in the worker), loaded later as shared objects, link against it.
+add_executable(judge_host ${CMAKE_SOURCE_DIR}/harness/judge_host.cpp ${CMAKE_SOURCE_DIR}/harness/host/wire.cpp
+                          ${CMAKE_SOURCE_DIR}/harness/host/session.cpp ${CMAKE_SOURCE_DIR}/harness/host/serve.cpp
+                          ${CMAKE_SOURCE_DIR}/harness/host/remote.cpp ${CMAKE_SOURCE_DIR}/harness/jail.cpp)
+target_include_directories(judge_host PRIVATE ${CMAKE_SOURCE_DIR}/harness)
+target_link_libraries(judge_host PRIVATE kata_test_support nlohmann_json::nlohmann_json ${CMAKE_DL_LIBS})
 target_link_options(judge_host PRIVATE "LINKER:--whole-archive" $<TARGET_FILE:kata_test_support>
                     $<TARGET_FILE:GTest::gtest> "LINKER:--no-whole-archive" "LINKER:--no-as-needed")
 set_target_properties(judge_host PROPERTIES ENABLE_EXPORTS ON RUNTIME_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR})
@@ -54,37 +58,45 @@ file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/toolchain.json CONTENT "{
   \"compiler\": \"${KATA_CLANG}\",
   \"flags\": [\"$<JOIN:${KATA_JUDGE_FLAGS},\", \">\"],
   \"pch\": {\"lite\": \"${KATA_JUDGE_DIR}/pch/lite.pch\", \"full\": \"${KATA_JUDGE_DIR}/pch/full.pch\"},
+  \"pch_sources\": \"${CMAKE_SOURCE_DIR}/harness/pch\",
   \"shadow\": \"${CMAKE_SOURCE_DIR}/harness/pch/shadow\",
-  \"link\": [\"-shared\", \"-fuse-ld=lld\", \"$<TARGET_FILE:fmt::fmt>\", \"${KATA_LIB_torch}\", \"${KATA_LIB_torch_cpu}\",
-             \"${KATA_LIB_c10}\"],
+  \"link\": [\"-shared\", \"-fuse-ld=lld\"],
   \"host\": \"$<TARGET_FILE:judge_host>\"
 }
 ")
 
-# kata_exercise(id): the hidden tests of one exercise as linkable objects, a runner built from the
-# reference solution (proof that the reference passes, and the list of checks the judge must see pass).
+# kata_exercise(id): the checker's half of an exercise (its hidden tests with the reference inside and the
+# checker side of its binding, as a shared object the host loads), the worker side of its binding (an
+# object linked with the learner's file), and the list of its checks.
 function(kata_exercise id)
-  add_library(hidden_${id} OBJECT ${CMAKE_SOURCE_DIR}/tests/hidden/${id}_test.cpp)
-  set_target_properties(hidden_${id} PROPERTIES POSITION_INDEPENDENT_CODE ON)  # linked into a shared object
-  target_include_directories(hidden_${id} PRIVATE ${CMAKE_SOURCE_DIR}/exercises/${id} ${CMAKE_SOURCE_DIR})
-  target_link_libraries(hidden_${id} PRIVATE kata_test_support)
+  set(contract ${CMAKE_SOURCE_DIR}/exercises/${id})
+  add_library(checks_${id} SHARED ${CMAKE_SOURCE_DIR}/tests/hidden/${id}_test.cpp
+                                  ${CMAKE_SOURCE_DIR}/tests/hidden/${id}_binding.cpp)
+  target_compile_definitions(checks_${id} PRIVATE KATA_CHECKER_SIDE)
+  target_include_directories(checks_${id} PRIVATE ${contract} ${CMAKE_SOURCE_DIR}
+    $<TARGET_PROPERTY:kata_test_support,INTERFACE_INCLUDE_DIRECTORIES>)
+  # GoogleTest and the support library come from the host at load time: one registry of tests.
+  target_link_libraries(checks_${id} PRIVATE ${TORCH_LIBRARIES} fmt::fmt)
+  set_target_properties(checks_${id} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR}/${id})
 
-  add_executable(reference_${id} ${CMAKE_SOURCE_DIR}/solutions/${id}.cpp $<TARGET_OBJECTS:hidden_${id}>
-                                ${CMAKE_SOURCE_DIR}/tests/support/main.cpp)
-  target_include_directories(reference_${id} PRIVATE ${CMAKE_SOURCE_DIR}/exercises/${id})
-  target_link_libraries(reference_${id} PRIVATE kata_test_support)
+  add_library(worker_${id} OBJECT ${CMAKE_SOURCE_DIR}/tests/hidden/${id}_binding.cpp)
+  target_compile_definitions(worker_${id} PRIVATE KATA_WORKER_SIDE)
+  target_include_directories(worker_${id} PRIVATE ${contract} ${CMAKE_SOURCE_DIR}/harness/host)
+  target_link_libraries(worker_${id} PRIVATE ${TORCH_LIBRARIES})
+  set_target_properties(worker_${id} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
   set(checks ${KATA_JUDGE_DIR}/${id}/checks.txt)
   add_custom_command(
     OUTPUT ${checks}
-    COMMAND reference_${id} --gtest_list_tests > ${checks}
-    DEPENDS reference_${id}
+    COMMAND judge_host --list --checks $<TARGET_FILE:checks_${id}> --gtest_list_tests > ${checks}
+    DEPENDS judge_host checks_${id}
     COMMENT "Listing the hidden checks of ${id}")
-  add_custom_target(checks_${id} ALL DEPENDS ${checks})
+  add_custom_target(checks_${id}_list ALL DEPENDS ${checks})
 
   file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/${id}/recipe.json CONTENT "{
-  \"include\": \"${CMAKE_SOURCE_DIR}/exercises/${id}\",
-  \"objects\": [\"$<JOIN:$<TARGET_OBJECTS:hidden_${id}>,\", \">\"],
+  \"contract\": \"${contract}/${id}.h\",
+  \"checks_library\": \"$<TARGET_FILE:checks_${id}>\",
+  \"worker_objects\": [\"$<JOIN:$<TARGET_OBJECTS:worker_${id}>,\", \">\"],
   \"checks\": \"${checks}\"
 }
 ")

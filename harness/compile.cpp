@@ -7,6 +7,12 @@
 #include <regex>
 #include <sstream>
 
+#include <cxxabi.h>
+#include <elf.h>
+
+#include <cstring>
+#include <memory>
+
 #include "sandbox.h"
 
 namespace kata {
@@ -37,18 +43,38 @@ std::vector<std::string> read_checks(const fs::path& path) {
   return checks;
 }
 
-StepResult run_tool(const std::vector<std::string>& argv) {
+// The compiler and the linker see the system, the toolchain's precompiled headers and the files of this step.
+JailSpec tool_jail(const Recipe& recipe, const fs::path& jail_root, const fs::path& out_dir,
+                   std::vector<std::string> files) {
+  JailSpec jail;
+  jail.root_mountpoint = jail_root.string();
+  jail.writable = out_dir.string();
+  jail.file_bytes = 1LL << 30;
+  jail.read_only = {"/etc/ld.so.cache", recipe.pch_sources.string(), recipe.pch_lite.parent_path().string()};
+  jail.read_only.insert(jail.read_only.end(), files.begin(), files.end());
+  return jail;
+}
+
+StepResult run_tool(const std::vector<std::string>& argv, const JailSpec& jail) {
   Limits limits;
-  limits.cpu_seconds = 120;  // a template bomb in a learner's file must not hang the judge
-  limits.wall_seconds = 180;
-  limits.memory_bytes = 8LL << 30;
-  auto r = run_limited(argv, {{"PATH", "/usr/bin:/bin"}}, limits);
+  limits.cpu_seconds = 60;  // a template bomb in a learner's file must not hang the judge
+  limits.wall_seconds = 90;
+  limits.memory_bytes = 4LL << 30;
+  auto r = run_limited(argv, {{"PATH", "/usr/bin:/bin"}, {"TMPDIR", "/tmp"}}, limits, &jail);
   StepResult step;
-  step.ok = r.exit_code == 0 && !r.timed_out && !r.memory_exceeded;
+  step.ok = r.exit_code == 0 && !r.timed_out && !r.memory_exceeded && !r.output_exceeded;
   step.diagnostics = r.err + r.out;
-  if (r.timed_out) step.diagnostics += "\n(the compiler was stopped after 120 s)";
-  if (r.memory_exceeded) step.diagnostics += "\n(the compiler was stopped: it used more than 8 GiB)";
+  if (r.timed_out)
+    step.diagnostics += fmt::format("\n(the compiler was stopped at its time limit: {:.0f} s of CPU or {:.0f} s "
+                                    "of wall time; is something in your file making it work that hard?)",
+                                    limits.cpu_seconds, limits.wall_seconds);
+  else if (r.memory_exceeded)
+    step.diagnostics += fmt::format("\n(the compiler was stopped at its memory limit: {} MiB)",
+                                    limits.memory_bytes >> 20);
+  else if (r.signal != 0)
+    step.diagnostics += fmt::format("\n(the compiler was killed by signal {})", r.signal);
   step.seconds = r.wall_seconds;
+  step.stopped_by_limit = r.timed_out || r.memory_exceeded || r.output_exceeded;
   return step;
 }
 
@@ -107,6 +133,41 @@ std::string link_errors(const std::string& output) {
   return kept.empty() ? output.substr(0, 4000) : kept;
 }
 
+// The contract's symbols (namespace kata) the shared object uses and does not define, demangled. Read from
+// its dynamic symbol table, bounds-checked: the file came out of a linker fed with the learner's object.
+std::vector<std::string> undefined_contract_symbols(const fs::path& shared_object) {
+  std::ifstream in(shared_object, std::ios::binary);
+  std::string elf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto fits = [&](uint64_t offset, uint64_t size) { return offset <= elf.size() && size <= elf.size() - offset; };
+  std::vector<std::string> missing;
+  Elf64_Ehdr eh;
+  if (!fits(0, sizeof eh)) return {"(an unreadable shared object)"};
+  std::memcpy(&eh, elf.data(), sizeof eh);
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      !fits(eh.e_shoff, uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr)))
+    return {"(an unreadable shared object)"};
+  std::vector<Elf64_Shdr> sections(eh.e_shnum);
+  std::memcpy(sections.data(), elf.data() + eh.e_shoff, sections.size() * sizeof(Elf64_Shdr));
+  for (const auto& sh : sections) {
+    if (sh.sh_type != SHT_DYNSYM || sh.sh_link >= sections.size()) continue;
+    const auto& strtab = sections[sh.sh_link];
+    if (!fits(sh.sh_offset, sh.sh_size) || !fits(strtab.sh_offset, strtab.sh_size)) continue;
+    for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
+      Elf64_Sym sym;
+      std::memcpy(&sym, elf.data() + sh.sh_offset + off, sizeof sym);
+      if (sym.st_shndx != SHN_UNDEF || sym.st_name >= strtab.sh_size) continue;
+      const char* start = elf.data() + strtab.sh_offset + sym.st_name;
+      std::string name(start, strnlen(start, strtab.sh_size - sym.st_name));
+      if (name.rfind("_ZN4kata", 0) != 0) continue;  // kata::..., not kata_remote:: (_ZN11kata_remote)
+      int status = 0;
+      std::unique_ptr<char, decltype(&std::free)> readable(abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status),
+                                                           &std::free);
+      missing.push_back(status == 0 ? readable.get() : name);
+    }
+  }
+  return missing;
+}
+
 bool is_pch_problem(const std::string& diagnostics) {
   for (const char* sign : {"precompiled header", "PCH file", "AST file"})
     if (diagnostics.find(sign) != std::string::npos) return true;
@@ -121,13 +182,15 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   Recipe r;
   r.compiler = toolchain["compiler"];
   r.flags = toolchain["flags"].get<std::vector<std::string>>();
+  r.pch_sources = toolchain["pch_sources"].get<std::string>();
   r.pch_lite = toolchain["pch"]["lite"].get<std::string>();
   r.pch_full = toolchain["pch"]["full"].get<std::string>();
   r.shadow_dir = toolchain["shadow"].get<std::string>();
   r.link = toolchain["link"].get<std::vector<std::string>>();
   r.host = toolchain["host"].get<std::string>();
-  r.include_dir = recipe["include"].get<std::string>();
-  r.objects = recipe["objects"].get<std::vector<std::string>>();
+  r.contract = recipe["contract"].get<std::string>();
+  r.checks_library = recipe["checks_library"].get<std::string>();
+  r.worker_objects = recipe["worker_objects"].get<std::vector<std::string>>();
   r.checks = read_checks(recipe["checks"].get<std::string>());
   return r;
 }
@@ -135,11 +198,13 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
 // Three tries, fastest first. (1) The lite PCH, with shadow/torch/torch.h standing in for <torch/torch.h>:
 // enough for nearly every solution. (2) When that fails, the real <torch/torch.h> with the full PCH, whose
 // errors are the ones to show. (3) When a PCH is missing or stale, no PCH at all: slow but sound.
-StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object) {
+StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object,
+                          const fs::path& jail_root) {
+  auto jail = tool_jail(recipe, jail_root, object.parent_path(), {recipe.contract.string(), source.string()});
   std::vector<std::string> argv = {recipe.compiler};
   argv.insert(argv.end(), recipe.flags.begin(), recipe.flags.end());
-  argv.insert(argv.end(), {"-fno-color-diagnostics", "-ferror-limit=5", "-I", recipe.include_dir.string(), "-c",
-                           source.string(), "-o", object.string()});
+  argv.insert(argv.end(), {"-fno-color-diagnostics", "-ferror-limit=5", "-I", recipe.contract.parent_path().string(),
+                           "-c", source.string(), "-o", object.string()});
   auto with = [&](std::vector<std::string> extra) {
     auto args = argv;
     args.insert(args.begin() + 1, extra.begin(), extra.end());
@@ -148,9 +213,9 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
 
   std::string note;
   if (fs::exists(recipe.pch_lite) && fs::exists(recipe.pch_full)) {
-    auto fast = run_tool(with({"-include-pch", recipe.pch_lite.string(), "-I", recipe.shadow_dir.string()}));
-    if (fast.ok) return fast;
-    auto full = run_tool(with({"-include-pch", recipe.pch_full.string()}));
+    auto fast = run_tool(with({"-include-pch", recipe.pch_lite.string(), "-I", recipe.shadow_dir.string()}), jail);
+    if (fast.ok || fast.stopped_by_limit) return fast;  // a compile stopped by a limit is not tried again
+    auto full = run_tool(with({"-include-pch", recipe.pch_full.string()}), jail);
     full.seconds += fast.seconds;
     if (full.ok || !is_pch_problem(full.diagnostics)) {
       if (!full.ok) full.diagnostics = learner_errors(full.diagnostics, source);
@@ -161,19 +226,30 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
   } else {
     note = "the precompiled torch headers are missing, so this compile was slow; the next ./kata call builds them";
   }
-  auto step = run_tool(argv);
+  auto step = run_tool(argv, jail);
   if (!step.ok) step.diagnostics = learner_errors(step.diagnostics, source);
   step.note = note;
   return step;
 }
 
-StepResult link_checks(const Recipe& recipe, const fs::path& object, const fs::path& shared_object) {
+StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::path& shared_object,
+                        const fs::path& jail_root) {
   std::vector<std::string> argv = {recipe.compiler, object.string()};
-  argv.insert(argv.end(), recipe.objects.begin(), recipe.objects.end());
+  argv.insert(argv.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());
   argv.insert(argv.end(), recipe.link.begin(), recipe.link.end());
   argv.insert(argv.end(), {"-o", shared_object.string()});
-  auto step = run_tool(argv);
-  if (!step.ok) step.diagnostics = link_errors(step.diagnostics);
+  auto step = run_tool(argv, tool_jail(recipe, jail_root, object.parent_path(), recipe.worker_objects));
+  if (!step.ok) {
+    step.diagnostics = link_errors(step.diagnostics);
+    return step;
+  }
+  auto missing = undefined_contract_symbols(shared_object);
+  if (!missing.empty()) {
+    step.ok = false;
+    step.diagnostics.clear();
+    for (const auto& m : missing) step.diagnostics += "your file does not define " + m + "\n";
+    step.diagnostics += kContractHint;
+  }
   return step;
 }
 

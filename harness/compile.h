@@ -16,12 +16,14 @@ struct Recipe {
   std::string compiler;
   std::vector<std::string> flags;
   fs::path pch_lite, pch_full;
-  fs::path shadow_dir;  // holds a torch/torch.h that includes only the lite subset
-  std::vector<std::string> link;  // turns the learner's object and the hidden tests into a shared object
-  fs::path host;                  // the program that loads that shared object and runs the checks
-  fs::path include_dir;
-  std::vector<std::string> objects;
-  std::vector<std::string> checks;  // "Suite.Name" of every hidden check
+  fs::path pch_sources;  // the headers the PCHs were built from (clang checks they are unchanged)
+  fs::path shadow_dir;   // holds a torch/torch.h that includes only the lite subset
+  std::vector<std::string> link;  // turns the learner's object and the worker's binding into a shared object
+  fs::path host;                  // the judge's test host (checker and worker)
+  fs::path contract;              // the exercise's header, the only file of the exercise the compile sees
+  fs::path checks_library;        // the hidden checks, the reference and the checker side of the binding
+  std::vector<std::string> worker_objects;  // the worker side of the binding
+  std::vector<std::string> checks;          // "Suite.Name" of every hidden check
 };
 // Throws std::runtime_error naming the missing piece when the build has not produced it.
 Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise);
@@ -31,12 +33,19 @@ struct StepResult {
   std::string diagnostics;  // for the learner: the first errors, at their file and line
   double seconds = 0;
   std::string note;  // e.g. that the precompiled header was stale and skipped
+  bool stopped_by_limit = false;
 };
 
 // Said under an undefined symbol: the learner's definition does not match the contract's declaration.
 extern const char* kContractHint;
 
-StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object);
-StepResult link_checks(const Recipe& recipe, const fs::path& object, const fs::path& shared_object);
+// Both run the tools jailed: they see the toolchain, the precompiled headers, the contract, the learner's
+// file and `out_dir` (where they write), nothing else of the project. A step stopped by a limit says which.
+StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object,
+                          const fs::path& jail_root);
+// Links the learner's object with the worker side of the binding; fails, naming the symbol, when the file
+// does not define something of the contract.
+StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::path& shared_object,
+                        const fs::path& jail_root);
 
 }  // namespace kata

@@ -1,6 +1,8 @@
 #include "judge.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,45 +13,78 @@
 namespace kata {
 namespace {
 
-// judge_host's exit code when the checks cannot be loaded: the learner's file lacks a contract symbol.
-constexpr int kLoadFailed = 97;
+// Where runs live: one directory per judgement, named after the judge's pid so that a later judge can
+// remove what a killed one left behind.
+fs::path run_root() { return fs::temp_directory_path() / fmt::format("kata-runs-{}", getuid()); }
 
-// A fresh directory for one judgement's object, binary and report, removed however the judgement ends.
-struct ScratchDir {
+// A fresh directory for one judgement, removed however the judgement ends:
+//   out/   what the jailed compiler and linker write, and what the worker loads (read-only there)
+//   jail/  the empty directory each jail mounts its new root on
+struct RunDir {
   fs::path path;
-  ScratchDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kata-judge-XXXXXX").string();
+  RunDir() {
+    fs::create_directories(run_root());
+    clean_leftovers(run_root().string());
+    std::string tmpl = (run_root() / fmt::format("{}-XXXXXX", getpid())).string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory");
     path = tmpl;
+    fs::create_directory(out());
+    fs::create_directory(jail());
+    chmod(out().c_str(), 0777);  // the jailed tools write as an unprivileged user
   }
-  ~ScratchDir() {
+  ~RunDir() {
     std::error_code ignored;
     fs::remove_all(path, ignored);
   }
+  fs::path out() const { return path / "out"; }
+  fs::path jail() const { return path / "jail"; }
 };
 
 std::vector<Check> not_run(const std::vector<std::string>& names, const std::string& why) {
   std::vector<Check> checks;
-  for (const auto& n : names) checks.push_back({n, false, why, ""});
+  for (const auto& n : names) checks.push_back({n, false, why, "", "", ""});
   return checks;
 }
 
-Limits test_limits(const Exercise& exercise) {
+// The limits of the learner's code (enforced in the checker, on the worker), and a backstop for the whole
+// test host, which also runs the reference and the comparisons.
+struct RunLimits {
+  double cpu, wall;
+  int64_t memory;
+};
+RunLimits learner_limits(const Exercise& exercise) {
+  return {exercise.time_limit_seconds, exercise.time_limit_seconds * 1.5 + 1,
+          static_cast<int64_t>(exercise.memory_limit_mb) << 20};
+}
+Limits host_limits(const RunLimits& learner) {
   Limits limits;
-  limits.cpu_seconds = exercise.time_limit_seconds;
-  limits.wall_seconds = exercise.time_limit_seconds * 1.5 + 1;
+  limits.cpu_seconds = learner.cpu + 60;
+  limits.wall_seconds = learner.wall + 60;  // the worker's own limits end a hang long before this
+  limits.memory_bytes = learner.memory + (4LL << 30);
   return limits;
 }
 
 // Only what the tests need: no GTEST_* from the learner's shell can filter or repeat the checks.
-std::map<std::string, std::string> test_environment(const ScratchDir& scratch, uint64_t seed) {
+std::map<std::string, std::string> test_environment(const RunDir& run, uint64_t seed) {
   return {{"KATA_SEED", std::to_string(seed)},
-          {"GTEST_OUTPUT", "json:" + (scratch.path / "report.json").string()},
-          {"TEST_PREMATURE_EXIT_FILE", (scratch.path / "premature_exit").string()},
+          {"GTEST_OUTPUT", "json:" + (run.path / "report.json").string()},
           {"OMP_NUM_THREADS", "1"},
           {"MKL_NUM_THREADS", "1"},
           {"PATH", "/usr/bin:/bin"},
-          {"HOME", scratch.path.string()}};
+          {"HOME", run.path.string()}};
+}
+
+std::vector<std::string> host_command(const Recipe& recipe, const RunDir& run, const RunLimits& l) {
+  return {recipe.host.string(),
+          "--checks", recipe.checks_library.string(),
+          "--learner", (run.out() / "learner.so").string(),
+          "--record", (run.path / "record.jsonl").string(),
+          "--cpu", fmt::format("{}", l.cpu),
+          "--wall", fmt::format("{}", l.wall),
+          "--memory", std::to_string(l.memory),
+          "--root", run.jail().string(),
+          "--ro", run.out().string(),
+          "--gtest_color=no"};
 }
 
 }  // namespace
@@ -66,18 +101,19 @@ Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& 
   j.exercise = exercise.id;
   j.source = source;
   j.seed = seed;
-  ScratchDir scratch;
-  Limits limits = test_limits(exercise);
-  // Started first: it loads LibTorch on one core while the compiler works on the other.
-  auto host = spawn({recipe.host.string(), "--gtest_color=no"}, test_environment(scratch, seed), limits);
+  RunDir run;
+  RunLimits learner = learner_limits(exercise);
+  Limits limits = host_limits(learner);
+  // Started first: it loads LibTorch and forks the worker on one core while the compiler works on the other.
+  auto host = spawn(host_command(recipe, run, learner), test_environment(run, seed), limits);
 
   progress("compiling");
-  auto compiled = compile_source(recipe, source, scratch.path / "learner.o");
+  auto compiled = compile_source(recipe, fs::absolute(source), run.out() / "learner.o", run.jail());
   j.note = compiled.note;
   j.compile_seconds = compiled.seconds;
   if (compiled.ok) {
     progress("linking");
-    auto linked = link_checks(recipe, scratch.path / "learner.o", scratch.path / "checks.so");
+    auto linked = link_learner(recipe, run.out() / "learner.o", run.out() / "learner.so", run.jail());
     j.compile_seconds += linked.seconds;
     compiled = linked;
   }
@@ -89,18 +125,13 @@ Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& 
   }
 
   progress("running");
-  auto run = supervise(*host, (scratch.path / "checks.so").string() + "\n", limits);
-  j.run_seconds = run.wall_seconds;
-  if (run.exit_code == kLoadFailed) {
-    j.verdict = Verdict::compile_error;
-    j.message = run.err + kContractHint;
-    j.checks = not_run(recipe.checks, "not run: the checks could not be loaded");
-    return j;
-  }
-  auto outcome = decide(run, scratch.path / "report.json", scratch.path / "premature_exit", recipe.checks, limits);
+  auto ran = supervise(*host, "run\n", limits);
+  j.run_seconds = ran.wall_seconds;
+  auto outcome = decide(ran, run.path / "report.json", run.path / "record.jsonl", recipe.checks);
   j.verdict = outcome.verdict;
   j.checks = outcome.checks;
   j.message = outcome.message;
+  if (!outcome.protections.empty()) j.note += (j.note.empty() ? "" : "\n") + outcome.protections;
   return j;
 }
 

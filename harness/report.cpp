@@ -55,11 +55,15 @@ std::string render(const Judgement& j, const Style& style) {
       ++failed;
       if (style.compact && listed >= kCompactFailures) continue;
       ++listed;
-      out += fmt::format("  {} {}\n", paint("✗", fmt::fg(fmt::terminal_color::red), style), c.name);
+      std::string label = c.failure.empty() ? c.name : fmt::format("{} ({})", c.name, c.failure);
+      out += fmt::format("  {} {}\n", paint("✗", fmt::fg(fmt::terminal_color::red), style), label);
       bool full = explained++ < explain;
       if (!full && style.compact) continue;
       out += indent(c.detail, "      ", full ? 12 : 1);
-      if (full && !c.meaning.empty()) out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
+      // The meaning is about values; a crash or a limit has its own explanation in the detail.
+      if (full && !c.meaning.empty() && c.failure.empty())
+        out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
+      if (full && !c.output.empty()) out += "      your output:\n" + indent(c.output, "        ", 6);
     }
     if (failed > listed) out += fmt::format("  ... and {} more\n", failed - listed);
     if (!j.message.empty()) out += indent(j.message, "  ", style.compact ? 4 : 8);
@@ -75,7 +79,11 @@ nlohmann::json to_json(const Judgement& j) {
   for (const auto& c : j.checks) {
     std::string detail = c.detail;
     if (!c.passed && !c.meaning.empty()) detail += "\nmeaning: " + c.meaning;
-    checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", detail}});
+    checks.push_back({{"name", c.name},
+                      {"passed", c.passed},
+                      {"detail", detail},
+                      {"failure", c.failure.empty() ? nlohmann::json() : nlohmann::json(c.failure)},
+                      {"output", c.output}});
   }
   return {{"exercise", j.exercise},
           {"verdict", to_string(j.verdict)},

@@ -24,23 +24,9 @@ using Clock = std::chrono::steady_clock;
 // and RLIMIT_AS only stops a runaway far above the limit.
 constexpr int64_t kAddressSpaceHeadroom = 8LL << 30;
 
-// Peak resident size so far (VmHWM), 0 once the process is gone.
-int64_t peak_rss(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmHWM:") {
-      int64_t kb = 0;
-      status >> kb;
-      return kb * 1024;
-    }
-    status.ignore(1 << 12, '\n');
-  }
-  return 0;
-}
-
 [[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                             const Limits& limits, int in_fd, int out_fd, int err_fd) {
+                             const Limits& limits, int in_fd, int out_fd, int err_fd, const JailSpec* jail,
+                             const Cgroup* cgroup) {
   setpgid(0, 0);
   dup2(in_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
@@ -54,6 +40,7 @@ int64_t peak_rss(pid_t pid) {
   setrlimit(RLIMIT_AS, &as_limit);
   rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
+  if (jail) enter_jail(*jail, cgroup);
 
   std::vector<char*> args, envp;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -91,13 +78,15 @@ Child::~Child() {
 }
 
 std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                             const Limits& limits) {
+                             const Limits& limits, const JailSpec* jail) {
+  std::unique_ptr<Cgroup> cgroup;
+  if (jail) cgroup = std::make_unique<Cgroup>(limits.memory_bytes, /*max_processes=*/64);
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error("cannot create pipes");
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("cannot fork");
-  if (pid == 0) exec_child(argv, env, limits, in_pipe[0], out_pipe[1], err_pipe[1]);
+  if (pid == 0) exec_child(argv, env, limits, in_pipe[0], out_pipe[1], err_pipe[1], jail, cgroup.get());
   setpgid(pid, pid);  // also here, so the group exists before the first kill
   close(in_pipe[0]);
   close(out_pipe[1]);
@@ -107,12 +96,13 @@ std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::ma
   child->in_fd_ = in_pipe[1];
   child->out_fd_ = out_pipe[0];
   child->err_fd_ = err_pipe[0];
+  child->cgroup_ = std::move(cgroup);
   return child;
 }
 
 RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                      const Limits& limits) {
-  return supervise(*spawn(argv, env, limits), "", limits);
+                      const Limits& limits, const JailSpec* jail) {
+  return supervise(*spawn(argv, env, limits, jail), "", limits);
 }
 
 RunResult supervise(Child& child, const std::string& input, const Limits& limits) {
@@ -153,7 +143,7 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
       usleep(20 * 1000);
     }
     if (exited_at) continue;
-    r.peak_rss_bytes = std::max(r.peak_rss_bytes, peak_rss(pid));
+    r.peak_rss_bytes = std::max(r.peak_rss_bytes, tree_memory(pid));
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (!r.timed_out && !r.memory_exceeded && !r.output_exceeded) {
       r.memory_exceeded = r.peak_rss_bytes > limits.memory_bytes;
@@ -162,6 +152,7 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
       if (r.memory_exceeded || r.timed_out || r.output_exceeded) kill_group();
     }
     if (wait4(pid, &status, WNOHANG, &usage) == pid) {
+      // A jailed program's own children are in its PID namespace and died with it.
       child.reaped_ = true;
       exited_at = Clock::now();
       kill_group();  // whatever the program left behind in its group goes with it
@@ -173,6 +164,11 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   r.cpu_seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   r.peak_rss_bytes = std::max<int64_t>(r.peak_rss_bytes, usage.ru_maxrss * 1024LL);
+  if (child.cgroup_) {
+    r.peak_rss_bytes = std::max(r.peak_rss_bytes, child.cgroup_->peak_memory());
+    if (child.cgroup_->oom_killed()) r.memory_exceeded = true;
+    child.cgroup_->kill_all();
+  }
   if (r.peak_rss_bytes > limits.memory_bytes) r.memory_exceeded = true;
   if (WIFSIGNALED(status)) {
     r.signal = WTERMSIG(status);

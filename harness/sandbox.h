@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "jail.h"
+
 namespace kata {
 
 struct Limits {
@@ -39,22 +41,24 @@ class Child {
  private:
   Child() = default;
   friend std::unique_ptr<Child> spawn(const std::vector<std::string>&, const std::map<std::string, std::string>&,
-                                      const Limits&);
+                                      const Limits&, const JailSpec*);
   friend RunResult supervise(Child&, const std::string&, const Limits&);
   int pid_ = -1;
   int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
   bool reaped_ = false;
+  std::unique_ptr<Cgroup> cgroup_;  // for a jailed program
 };
 
 // Starts argv[0] in its own process group with exactly `env` as its environment and the CPU, memory and
-// core limits set. Throws std::runtime_error only when the program cannot be started at all.
+// core limits set; with a jail, contained in it (and its memory bounded by a cgroup where there is one).
+// Throws std::runtime_error only when the program cannot be started at all.
 std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                             const Limits& limits);
+                             const Limits& limits, const JailSpec* jail = nullptr);
 // Gives the child `input` on stdin, then waits for it, killing its whole process group when a limit is
 // crossed. The wall clock starts here: a child may be spawned early and wait for its input.
 RunResult supervise(Child& child, const std::string& input, const Limits& limits);
 // spawn, then supervise with no input.
 RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                      const Limits& limits);
+                      const Limits& limits, const JailSpec* jail = nullptr);
 
 }  // namespace kata

@@ -17,8 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kException = "C++ exception with description \"";
-
 // GoogleTest prefixes a failure with the test file's path and "Failed": noise for the learner.
 std::string strip_location(std::string text) {
   static const std::regex location(R"(^(\S+:\d+|unknown file)\n(Failed\n)?)");
@@ -26,20 +24,18 @@ std::string strip_location(std::string text) {
 }
 
 // LibTorch's messages carry a C++ backtrace after the useful line.
-std::string shorten_exception(const std::string& failure) {
-  auto start = failure.find(kException);
-  if (start == std::string::npos) return failure;
-  std::string what = failure.substr(start + kException.size());
-  for (const char* end : {"\nException raised from", "\nframe #", "\" thrown in"}) {
-    auto cut = what.find(end);
-    if (cut != std::string::npos) what = what.substr(0, cut);
+std::string first_lines(const std::string& what) {
+  std::string kept = what;
+  for (const char* end : {"\nException raised from", "\nframe #"}) {
+    auto cut = kept.find(end);
+    if (cut != std::string::npos) kept = kept.substr(0, cut);
   }
-  return what;
+  return kept;
 }
 
 struct Report {
   std::map<std::string, Check> checks;
-  bool complete = false;  // written at the end of RUN_ALL_TESTS, not by a crashed or exited process
+  bool duplicates = false;
 };
 
 std::optional<Report> read_report(const fs::path& path) {
@@ -58,22 +54,44 @@ std::optional<Report> read_report(const fs::path& path) {
       if (!ran) c.detail = "this check did not run (result: " + test.value("result", "unknown") + ")";
       if (test.contains("failures") && !test["failures"].empty())
         c.detail = strip_location(test["failures"][0].value("failure", ""));
+      report.duplicates |= report.checks.count(c.name) > 0;
       report.checks[c.name] = c;
     }
   }
-  report.complete = true;
   return report;
 }
 
-// The check that was running when the process died: the last "[ RUN ]" line without a result after it.
-std::string running_check(const std::string& out) {
-  std::istringstream in(out);
-  std::string line, running;
-  while (std::getline(in, line)) {
-    if (line.rfind("[ RUN      ] ", 0) == 0) running = line.substr(13);
-    else if (line.rfind("[       OK ] ", 0) == 0 || line.rfind("[  FAILED  ] ", 0) == 0) running.clear();
+// The checker's record of each check: what the learner's code did. The last line names the protections.
+struct Records {
+  std::map<std::string, nlohmann::json> checks;
+  std::string protections;
+};
+Records read_records(const fs::path& path) {
+  Records r;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) continue;
+    if (json.contains("check")) r.checks[json.value("check", "")] = json;
+    else r.protections = json.value("protections", "");
   }
-  return running;
+  return r;
+}
+
+Verdict verdict_named(const std::string& name) {
+  if (name == "time_limit_exceeded") return Verdict::time_limit_exceeded;
+  if (name == "memory_limit_exceeded") return Verdict::memory_limit_exceeded;
+  return Verdict::runtime_error;
+}
+
+// Limits first, then crashes: the most telling way the learner's code failed.
+int severity(Verdict v) {
+  switch (v) {
+    case Verdict::memory_limit_exceeded: return 3;
+    case Verdict::time_limit_exceeded: return 2;
+    case Verdict::runtime_error: return 1;
+    default: return 0;
+  }
 }
 
 std::string signal_name(int sig) {
@@ -91,8 +109,6 @@ std::string last_lines(const std::string& text, size_t n) {
   return kept;
 }
 
-std::string during(const std::string& check) { return check.empty() ? "" : " during check " + check; }
-
 }  // namespace
 
 std::string to_string(Verdict v) {
@@ -107,60 +123,48 @@ std::string to_string(Verdict v) {
   return "runtime_error";
 }
 
-Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path& premature_exit,
-               const std::vector<std::string>& expected_checks, const Limits& limits) {
+Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path& records_path,
+               const std::vector<std::string>& expected_checks) {
   auto report = read_report(report_path);
+  auto records = read_records(records_path);
   Outcome o;
+  o.protections = records.protections;
   bool all_ran = report.has_value();
-  std::string exception;
+  Verdict worst = Verdict::accepted;
   for (const auto& name : expected_checks) {
-    if (report && report->checks.count(name)) {
-      Check c = report->checks.at(name);
-      if (!c.passed && c.detail.find(kException) != std::string::npos && exception.empty())
-        exception = fmt::format("{} threw: {}", name, shorten_exception(c.detail));
-      o.checks.push_back(c);
-    } else {
-      all_ran = false;
-      o.checks.push_back({name, false, "this check never ran", ""});
+    Check c{name, false, "this check never ran", "", "", ""};
+    if (report && report->checks.count(name)) c = report->checks.at(name);
+    else all_ran = false;
+    if (records.checks.count(name)) {
+      const auto& rec = records.checks.at(name);
+      c.output = rec.value("output", "");
+      if (rec.contains("failure")) {
+        c.failure = rec.value("failure", "runtime_error");
+        c.detail = first_lines(rec.value("message", ""));
+        Verdict v = verdict_named(c.failure);
+        if (severity(v) > severity(worst)) {
+          worst = v;
+          o.message = fmt::format("{}: {}", name, c.detail);
+        }
+      }
     }
+    o.checks.push_back(c);
   }
   bool any_failed = std::any_of(o.checks.begin(), o.checks.end(), [](const Check& c) { return !c.passed; });
-  std::string running = running_check(run.out);
 
-  if (run.memory_exceeded) {
-    o.verdict = Verdict::memory_limit_exceeded;
-    o.message = fmt::format("used {} MiB of memory{}; the limit is {} MiB", run.peak_rss_bytes >> 20,
-                            during(running), limits.memory_bytes >> 20);
-  } else if (run.timed_out) {
-    o.verdict = Verdict::time_limit_exceeded;
-    o.message = fmt::format("did not finish within {:.0f} s{} (an endless loop, or work far beyond what the "
-                            "checks need?)", limits.cpu_seconds, during(running));
-  } else if (run.output_exceeded) {
+  // The checker itself (trusted) ending badly is the judge's problem, never the learner's success.
+  if (run.memory_exceeded || run.timed_out || run.output_exceeded || run.signal != 0 || !all_ran ||
+      (report && report->duplicates) || (run.exit_code != 0 && !any_failed)) {
     o.verdict = Verdict::runtime_error;
-    o.message = fmt::format("printed more than {} MiB{}; remove the debug output", limits.output_bytes >> 20,
-                            during(running));
-  } else if (run.signal != 0) {
-    o.verdict = Verdict::runtime_error;
-    o.message = fmt::format("crashed with {}{}", signal_name(run.signal), during(running));
-    if (run.signal == SIGABRT) o.message += "\n" + last_lines(run.err, 3);
-  } else if (!exception.empty()) {
-    bool out_of_memory = exception.find("bad_alloc") != std::string::npos ||
-                         exception.find("can't allocate memory") != std::string::npos;
-    o.verdict = out_of_memory ? Verdict::memory_limit_exceeded : Verdict::runtime_error;
-    o.message = out_of_memory ? fmt::format("ran out of memory (the limit is {} MiB): {}", limits.memory_bytes >> 20,
-                                            exception)
-                              : exception;
-  } else if (!all_ran || !report->complete || fs::exists(premature_exit) || (run.exit_code != 0 && !any_failed)) {
-    o.verdict = Verdict::runtime_error;
-    o.message = fmt::format("the test program stopped before every check had run (exit code {}){}: does your file "
-                            "call exit(), abort() or std::terminate?",
-                            run.exit_code, during(running));
+    o.message = fmt::format("the judge's checker did not finish ({}); this is a bug of torchkata, please report "
+                            "it with your file", run.signal ? signal_name(run.signal)
+                                                            : fmt::format("exit code {}", run.exit_code));
     if (!run.err.empty()) o.message += "\n" + last_lines(run.err, 3);
-  } else if (any_failed) {
-    o.verdict = Verdict::wrong_answer;
-  } else {
-    o.verdict = Verdict::accepted;
+    if (worst != Verdict::accepted) o.verdict = worst;
+    return o;
   }
+  if (worst != Verdict::accepted) o.verdict = worst;
+  else o.verdict = any_failed ? Verdict::wrong_answer : Verdict::accepted;
   return o;
 }
 

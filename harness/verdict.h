@@ -1,5 +1,6 @@
-// Decides the verdict from structured evidence only: how the test process ended, GoogleTest's JSON report,
-// and its premature-exit file. A process that exits 0 without a complete report is not accepted.
+// Decides the verdict from structured evidence only, all of it written by the trusted checker: GoogleTest's
+// JSON report of the hidden checks, and per check what the worker running the learner's code did (a limit
+// crossed, a crash, an exception, its output). No text the learner's code produced decides anything.
 #pragma once
 
 #include <filesystem>
@@ -18,15 +19,19 @@ struct Check {
   bool passed = false;
   std::string detail;   // why it failed: the case, the errors, a few values
   std::string meaning;  // what this check failing usually means
+  std::string failure;  // "" or the verdict the learner's code earned in this check ("runtime_error", ...)
+  std::string output;   // what the learner's code printed during this check (bounded)
 };
 
 struct Outcome {
   Verdict verdict = Verdict::runtime_error;
   std::vector<Check> checks;  // every expected check, in order; those that never ran are failed
   std::string message;        // for runtime errors and limits: what happened
+  std::string protections;    // which parts of the sandbox the kernel refused, if any
 };
 
-Outcome decide(const RunResult& run, const std::filesystem::path& report, const std::filesystem::path& premature_exit,
-               const std::vector<std::string>& expected_checks, const Limits& limits);
+// `run` is how the checker process ended; `records` holds one JSON line per check from the checker.
+Outcome decide(const RunResult& run, const std::filesystem::path& report, const std::filesystem::path& records,
+               const std::vector<std::string>& expected_checks);
 
 }  // namespace kata

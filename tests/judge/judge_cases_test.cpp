@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,10 +63,10 @@ struct Run {
   std::string err;
 };
 
-Run judge(const Case& c) {
-  auto err_file = fs::path(TEMP_WORKSPACE) / (c.file.stem().string() + "." + std::to_string(getpid()) + ".err");
+Run judge(const Case& c, const std::string& workspace = TEMP_WORKSPACE) {
+  auto err_file = fs::path(workspace + ".err") / (c.file.stem().string() + "." + std::to_string(getpid()) + ".err");
   fs::create_directories(err_file.parent_path());
-  std::string cmd = std::string(KATA_BINARY) + " --workspace " + TEMP_WORKSPACE + " judge " + c.exercise +
+  std::string cmd = std::string(KATA_BINARY) + " --workspace " + workspace + " judge " + c.exercise +
                     " --source '" + c.file.string() + "' --json 2>'" + err_file.string() + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
@@ -118,5 +119,44 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFiles, JudgeCase, ::testing::ValuesIn(all_cases()), case_name);
+
+// Every file under these directories, by path: its size and a hash of its bytes.
+std::map<std::string, std::pair<uintmax_t, size_t>> fingerprint(const std::vector<fs::path>& roots) {
+  std::map<std::string, std::pair<uintmax_t, size_t>> files;
+  for (const auto& root : roots) {
+    for (const auto& f : fs::recursive_directory_iterator(root)) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path(), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      files[f.path().string()] = {f.file_size(), std::hash<std::string>{}(bytes)};
+    }
+  }
+  return files;
+}
+
+bool process_named(const std::string& name) {
+  for (const auto& p : fs::directory_iterator("/proc")) {
+    std::ifstream comm(p.path() / "comm");
+    std::string n;
+    if (std::getline(comm, n) && n == name) return true;
+  }
+  return false;
+}
+
+// A file that tries to write, delete and add files of the project, the build and the workspace, and leaves
+// a daemon behind: afterwards every file is byte-identical and no process of the run is alive.
+TEST(Sandbox, HostileRunLeavesNoTrace) {
+  const std::string workspace = std::string(TEMP_WORKSPACE) + "-tamper";
+  fs::path root = KATA_SOURCE_DIR;
+  Case c{"causal_attention", root / "tests/cases/tamper/tampers_and_leaves_a_daemon.cpp", "accepted", ""};
+  judge(c, workspace);  // creates the workspace and its database
+  std::vector<fs::path> watched = {JUDGE_DIR, root / "solutions", root / "tests", root / "exercises", workspace};
+  auto before = fingerprint(watched);
+  auto run = judge(c, workspace);
+  ASSERT_FALSE(run.report.is_discarded()) << run.err;
+  EXPECT_EQ(run.report["verdict"], "accepted") << run.report["message"];
+  EXPECT_EQ(fingerprint(watched), before);
+  EXPECT_FALSE(process_named("kata-daemon"));
+}
 
 }  // namespace

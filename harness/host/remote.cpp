@@ -164,8 +164,7 @@ void construct(torch::nn::Module& self, const std::string& name, List args) {
   for (const auto& entry : d[1].as_list()) {
     const List& p = entry.as_list();
     const std::string& path = p.at(0).as_string();
-    const torch::Tensor& t = p.at(1).as_tensor();
-    submodule(self, path).register_parameter(leaf_name(path), t.clone(), t.requires_grad());
+    submodule(self, path).register_parameter(leaf_name(path), p.at(1).as_tensor().clone(), p.at(2).as_bool());
   }
   for (const auto& entry : d[2].as_list()) {
     const List& b = entry.as_list();

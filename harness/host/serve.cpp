@@ -193,7 +193,8 @@ Value module_buffers(const torch::nn::Module& module) {
 
 Value describe_module(int64_t id, const torch::nn::Module& module) {
   List params;
-  for (const auto& p : module.named_parameters()) params.push_back(Value(List{Value(p.key()), Value(p.value())}));
+  for (const auto& p : module.named_parameters())
+    params.push_back(Value(List{Value(p.key()), Value(p.value()), Value(p.value().requires_grad())}));
   return Value(List{Value(id), Value(std::move(params)), module_buffers(module)});
 }
 

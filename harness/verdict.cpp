@@ -81,12 +81,14 @@ Records read_records(const fs::path& path) {
 Verdict verdict_named(const std::string& name) {
   if (name == "time_limit_exceeded") return Verdict::time_limit_exceeded;
   if (name == "memory_limit_exceeded") return Verdict::memory_limit_exceeded;
+  if (name == "compile_error") return Verdict::compile_error;
   return Verdict::runtime_error;
 }
 
 // Limits first, then crashes: the most telling way the learner's code failed.
 int severity(Verdict v) {
   switch (v) {
+    case Verdict::compile_error: return 4;
     case Verdict::memory_limit_exceeded: return 3;
     case Verdict::time_limit_exceeded: return 2;
     case Verdict::runtime_error: return 1;

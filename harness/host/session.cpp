@@ -45,6 +45,7 @@ void wire_child_fds(int rpc, int out, int err) {
 
 const char* failure_name(Failure f) {
   switch (f) {
+    case Failure::load: return "compile_error";  // the code links against something that is not there
     case Failure::time_limit: return "time_limit_exceeded";
     case Failure::memory_limit: return "memory_limit_exceeded";
     default: return "runtime_error";
@@ -126,7 +127,7 @@ void Session::ensure_worker() {
   const List& l = loaded.as_list();
   if (l.empty() || l[0].as_string() != "ok") {
     std::string why = l.size() > 1 ? l.back().as_string() : "unknown";
-    lost(Failure::crashed, "your code could not be loaded: " + why);
+    lost(Failure::load, "your code could not be loaded: " + why);
   }
 }
 
@@ -153,6 +154,10 @@ Value Session::await_reply() {
       Value reply;
       try {
         if (worker_->reader.next(reply)) {
+          if (worker_->cgroup->oom_killed()) {  // a process of the run was killed for its memory
+            reap(/*wait_for_exit=*/false);
+            lost(Failure::memory_limit, "used more than " + mib(limits.memory_bytes) + " of memory (the limit)");
+          }
           if (!starting) wall_used_ += std::chrono::duration<double>(Clock::now() - start).count();
           // What it printed before replying is in the pipes now: take it for this check.
           if (out_open) drain(worker_->out, out_open);
@@ -181,7 +186,8 @@ Value Session::await_reply() {
                                     " s of wall time for all calls): an endless loop, a wait that never ends, "
                                     "or work far beyond what the checks need?");
     }
-    if (!worker_->cgroup->available() && kata::tree_memory(worker_->pid) > limits.memory_bytes) {
+    if (worker_->cgroup->oom_killed() ||
+        (!worker_->cgroup->available() && kata::tree_memory(worker_->pid) > limits.memory_bytes)) {
       reap(/*wait_for_exit=*/false);
       lost(Failure::memory_limit, "used more than " + mib(limits.memory_bytes) + " of memory (the limit)");
     }

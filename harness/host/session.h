@@ -23,7 +23,7 @@ struct Limits {
 };
 
 // What ended a call that did not return a value.
-enum class Failure { none, time_limit, memory_limit, crashed, exited, output_limit, protocol, exception };
+enum class Failure { none, load, time_limit, memory_limit, crashed, exited, output_limit, protocol, exception };
 const char* failure_name(Failure f);  // "time_limit_exceeded", "runtime_error", ...
 
 struct WorkerError : std::runtime_error {

@@ -1,5 +1,5 @@
 // expect: compile_error
-// why: the reference lives inside the hidden tests with internal linkage, so calling it cannot link
+// why: the reference lives only in the checker; the worker cannot load a file that needs it, and says so
 #include "causal_attention.h"
 
 namespace reference::kata {

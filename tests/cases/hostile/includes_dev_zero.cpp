@@ -1,3 +1,4 @@
 // expect: compile_error
-// why: an #include that never ends (/dev/zero) is stopped by the compiler's limits, not retried
+// why: an #include of a device (/dev/zero) reads as an empty file in the compiler's jail, so the file
+//      defines nothing, and the judge names the missing definition instead of hanging
 #include "/dev/zero"

@@ -8,6 +8,7 @@
 #include "mock.h"
 #include "mock_session.h"
 #include "report.h"
+#include "table.h"
 
 namespace kata {
 namespace {
@@ -101,6 +102,19 @@ std::string sparkline(const std::vector<double>& values) {
   return line;
 }
 
+// Minutes to solve each exercise, the most recent rounds only so that the line fits the screen.
+std::string trends(const std::map<std::string, std::vector<double>>& solve_times) {
+  constexpr size_t kRecent = 20;
+  Table table({{"exercise", Table::Align::left, 1}, {"minutes to solve"}, {"last", Table::Align::right},
+               {"best", Table::Align::right}});
+  for (const auto& [exercises, minutes] : solve_times) {
+    std::vector<double> recent(minutes.end() - std::min(minutes.size(), kRecent), minutes.end());
+    table.add({exercises, sparkline(recent), fmt::format("{:.1f}", minutes.back()),
+               fmt::format("{:.1f}", *std::min_element(minutes.begin(), minutes.end()))});
+  }
+  return table.render();
+}
+
 void run_history(Context& ctx, bool json) {
   auto rounds = ctx.store().rounds();
   if (json) {
@@ -121,22 +135,20 @@ void run_history(Context& ctx, bool json) {
     fmt::print("no mock rounds yet: ./kata mock starts one\n");
     return;
   }
-  fmt::print("{:>5}  {:<30} {:<16} {:<22} {:>7} {:>6} {:>5}  {}\n", "round", "exercise", "started", "verdict", "time",
-             "judged", "hints", "in time");
+  using Align = Table::Align;
+  Table table({{"round", Align::right}, {"exercise", Align::left, 1}, {"started", Align::left, 2}, {"verdict"},
+               {"time", Align::right}, {"runs", Align::right}, {"hints", Align::right}, {"in time"}});
   std::map<std::string, std::vector<double>> solve_times;
   for (const auto& r : rounds) {
     double elapsed = (r.ended ? *r.ended : now_seconds()) - r.started;
-    std::string exercises = fmt::format("{}", fmt::join(r.exercises, ","));
-    fmt::print("{:>5}  {:<30} {:<16} {:<22} {:>7} {:>6} {:>5}  {}\n", r.id, exercises, format_date(r.started),
-               r.verdict.empty() ? "active" : r.verdict, format_clock(elapsed), r.judge_runs, r.hints,
-               r.verdict.empty() ? "" : (r.within_time ? "yes" : "no"));
+    std::string exercises = fmt::format("{}", fmt::join(r.exercises, ", "));
+    table.add({std::to_string(r.id), exercises, format_date(r.started), r.verdict.empty() ? "active" : r.verdict,
+               format_clock(elapsed), std::to_string(r.judge_runs), std::to_string(r.hints),
+               r.verdict.empty() ? "" : (r.within_time ? "yes" : "no")});
     if (r.verdict == "accepted") solve_times[exercises].push_back(elapsed / 60);
   }
-  if (!ctx.stdout_is_terminal() || solve_times.empty()) return;
-  fmt::print("\nminutes to solve, oldest to newest:\n");
-  for (const auto& [exercises, minutes] : solve_times)
-    fmt::print("  {:<30} {}  last {:.1f}, best {:.1f}\n", exercises, sparkline(minutes), minutes.back(),
-               *std::min_element(minutes.begin(), minutes.end()));
+  fmt::print("{}", table.render());
+  if (ctx.stdout_is_terminal() && !solve_times.empty()) fmt::print("\n{}", trends(solve_times));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli.h"
+#include "table.h"
 
 namespace kata {
 namespace {
@@ -56,13 +57,14 @@ void setup_list(CLI::App& app, Context& ctx) {
       fmt::print("{}\n", nlohmann::json{{"exercises", out}}.dump(2));
       return;
     }
-    fmt::print("{:<18} {:<34} {:<20} {:<10} {:>4}  {}\n", "id", "title", "topic", "difficulty", "min", "status");
+    Table table({{"id"}, {"title", Table::Align::left, 2}, {"topic", Table::Align::left, 1}, {"level"},
+                 {"min", Table::Align::right}, {"status"}});
     for (const auto& e : catalogue.all()) {
       std::string status = status_of(judged, ws, e);
-      if (ctx.stdout_is_terminal() && status == "solved")
-        status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
-      fmt::print("{:<18} {:<34} {:<20} {:<10} {:>4}  {}\n", e.id, e.title, e.topic, e.difficulty, e.minutes, status);
+      if (ctx.stdout_is_terminal() && status == "solved") status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
+      table.add({e.id, e.title, e.topic, e.difficulty, std::to_string(e.minutes), status});
     }
+    fmt::print("{}", table.render());
   });
 }
 

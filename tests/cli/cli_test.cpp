@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -60,6 +61,16 @@ class Cli : public ::testing::Test {
 
   fs::path attempt(const std::string& id) { return workspace / "attempts" / (id + ".cpp"); }
 };
+
+// Columns on a terminal: UTF-8 code points, not bytes (the tables use "…" and the trends "▁▂▃").
+size_t code_points(const std::string& line) {
+  return std::count_if(line.begin(), line.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+
+void expect_fits_80_columns(const std::string& text) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) EXPECT_LE(code_points(line), 80u) << line;
+}
 
 const std::string kSolution = std::string(KATA_SOURCE_DIR) + "/solutions/causal_attention.cpp";
 const std::string kStub = std::string(KATA_SOURCE_DIR) + "/exercises/causal_attention/causal_attention.cpp";
@@ -158,6 +169,23 @@ TEST_F(Cli, ListShowsProgress) {
   EXPECT_EQ(status(), "attempted");
   kata("judge causal_attention --source " + kSolution);
   EXPECT_EQ(status(), "solved");
+}
+
+TEST_F(Cli, ListFitsEightyColumns) {
+  auto r = kata("list");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_fits_80_columns(r.out);
+  EXPECT_NE(r.out.find("causal_attention"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Causal self-attention"), std::string::npos) << "short titles stay whole:\n" << r.out;
+}
+
+TEST_F(Cli, HistoryFitsEightyColumns) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention,decoder_block").exit_code, 0);
+  ASSERT_EQ(kata("mock abandon").exit_code, 0);
+  auto r = kata("history");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_fits_80_columns(r.out);
+  EXPECT_NE(r.out.find("abandoned"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, ManyProcessesShareTheDatabase) {

@@ -18,6 +18,24 @@ const Exercise& Context::exercise(const Catalogue& c, const std::string& id) con
 
 bool Context::stdout_is_terminal() const { return isatty(STDOUT_FILENO); }
 
+namespace {
+
+constexpr const char* kVersion = "kata 0.1.0";
+
+// No verb, or one kata does not know: CLI11 would only say "A subcommand is required".
+int missing_verb(const CLI::App& app) {
+  auto extras = app.remaining();
+  if (extras.empty()) {
+    fmt::print(stderr, "{}", app.help());
+    return 2;
+  }
+  const std::string& word = extras.front();
+  fmt::print(stderr, "error: unknown {} '{}'; run kata --help for the list\n",
+             word.rfind('-', 0) == 0 ? "option" : "command", word);
+  return 2;
+}
+
+}  // namespace
 }  // namespace kata
 
 int main(int argc, char** argv) {
@@ -25,6 +43,8 @@ int main(int argc, char** argv) {
   kata::Context ctx;
   CLI::App app{"torchkata: ML coding-interview practice in C++ with LibTorch", "kata"};
   app.require_subcommand(1);
+  app.get_formatter()->column_width(16);  // the help fits 80 columns; the verbs inherit it
+  app.set_version_flag("--version", kata::kVersion);
   ctx.workspace_dir = ctx.source_dir / "workspace";
   const char* judge_dir = std::getenv("KATA_JUDGE_DIR");
   ctx.judge_dir = judge_dir ? kata::fs::path(judge_dir) : kata::fs::path(KATA_BUILD_DIR) / "judge";
@@ -44,6 +64,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && app.get_subcommands().empty()) return kata::missing_verb(app);
     return app.exit(e) == 0 ? 0 : 2;
   } catch (const kata::UsageError& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -66,7 +66,7 @@ void run_watch(Context& ctx, const JudgeOptions& opt) {
 
 void setup_judge(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<JudgeOptions>();
-  auto* cmd = app.add_subcommand("judge", "compile your file against the hidden tests and explain the verdict");
+  auto* cmd = app.add_subcommand("judge", "compile your file, run the hidden tests, explain the verdict");
   cmd->add_option("id", opt->id, "exercise id")->required();
   cmd->add_option("--source", opt->source, "judge this file instead of your attempt");
   cmd->add_option("--seed", opt->seed, "fix the inputs' seed (printed with every verdict)");

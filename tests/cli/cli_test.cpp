@@ -103,6 +103,38 @@ TEST_F(Cli, BadFlagsAndMissingVerbExitWith2) {
   EXPECT_EQ(kata("frobnicate").exit_code, 2);
 }
 
+TEST_F(Cli, BareKataListsTheVerbs) {
+  auto r = kata("");
+  EXPECT_EQ(r.exit_code, 2);
+  for (const char* verb : {"list", "judge", "watch", "mock", "history"})
+    EXPECT_NE(r.err.find(std::string("\n  ") + verb + " "), std::string::npos) << verb << " in:\n" << r.err;
+}
+
+TEST_F(Cli, UnknownVerbSaysSo) {
+  auto r = kata("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown command 'frobnicate'; run kata --help for the list"), std::string::npos) << r.err;
+  r = kata("--frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown option '--frobnicate'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, VersionIsPrinted) {
+  auto r = kata("--version");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("kata ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find_first_of("0123456789"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, HelpFitsEightyColumns) {
+  for (const char* verb : {"", "list", "show", "start", "hint", "reset", "solution", "judge", "watch", "mock",
+                           "mock start", "mock status", "mock submit", "mock abandon", "history"}) {
+    auto r = kata(std::string(verb) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << verb;
+    expect_fits_80_columns(r.out);
+  }
+}
+
 TEST_F(Cli, StartCopiesTheStubOnceAndNeverOverwrites) {
   auto r = kata("start causal_attention --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

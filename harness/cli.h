@@ -33,6 +33,7 @@ struct Context {
   Workspace workspace() const { return {workspace_dir}; }
   Store store() const { return Store(workspace().database()); }
   bool stdout_is_terminal() const;
+  bool color() const;  // on a terminal, unless NO_COLOR is set to anything (https://no-color.org)
 };
 
 void setup_list(CLI::App& app, Context& ctx);

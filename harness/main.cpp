@@ -18,6 +18,11 @@ const Exercise& Context::exercise(const Catalogue& c, const std::string& id) con
 
 bool Context::stdout_is_terminal() const { return isatty(STDOUT_FILENO); }
 
+bool Context::color() const {
+  const char* no_color = std::getenv("NO_COLOR");
+  return stdout_is_terminal() && !(no_color && *no_color);
+}
+
 namespace {
 
 constexpr const char* kVersion = "kata 0.1.0";

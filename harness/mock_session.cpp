@@ -73,7 +73,7 @@ struct Session {
   }
 
   void draw(const std::string& activity) const {
-    bool color = ctx.stdout_is_terminal();
+    bool color = ctx.color();
     std::string out = "\033[H\033[2J";
     double left = std::max(0.0, remaining());
     auto clock_style = left < 300 ? fmt::fg(fmt::terminal_color::red) : fmt::fg(fmt::terminal_color::cyan);
@@ -225,7 +225,7 @@ int run_session(const Context& ctx, const RoundRequest& request) {
     fmt::print("\nleft mock round {}; its clock keeps running: ./kata mock resumes it\n", session.round.id);
     return 1;
   }
-  fmt::print("\033[H\033[2J{}", scorecard(ctx, *result, true));
+  fmt::print("\033[H\033[2J{}", scorecard(ctx, *result, ctx.color()));
   return round_verdict(result->judgements) == Verdict::accepted ? 0 : 1;
 }
 

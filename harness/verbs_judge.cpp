@@ -32,7 +32,7 @@ void run_judge(Context& ctx, const JudgeOptions& opt) {
   auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
   display.finish();
   if (opt.json) fmt::print("{}\n", to_json(j).dump(2));
-  else fmt::print("{}", render(j, {ctx.stdout_is_terminal(), false}));
+  else fmt::print("{}", render(j, {ctx.color(), false}));
   ctx.exit_code = j.verdict == Verdict::accepted ? 0 : 1;
 }
 
@@ -45,15 +45,15 @@ void run_watch(Context& ctx, const JudgeOptions& opt) {
   require_source(e, source);
   FileWatch watch(source);
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
-  bool terminal = ctx.stdout_is_terminal();
+  bool terminal = ctx.stdout_is_terminal(), color = ctx.color();
   while (!g_interrupted) {
     StepDisplay display(display_mode(false));
     auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
     display.finish();
     if (terminal) fmt::print("\033[2J\033[H");
-    fmt::print("{} ({}/{} checks passed)\n", verdict_label(j.verdict, {terminal, true}), j.checks_passed(),
+    fmt::print("{} ({}/{} checks passed)\n", verdict_label(j.verdict, {color, true}), j.checks_passed(),
                j.checks.size());
-    fmt::print("{}", render(j, {terminal, true}));
+    fmt::print("{}", render(j, {color, true}));
     fmt::print("watching {} — save to judge again, Ctrl-C to stop\n", source.string());
     std::fflush(stdout);
     while (!g_interrupted && !watch.changed(/*timeout_ms=*/250)) {

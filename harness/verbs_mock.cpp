@@ -84,7 +84,7 @@ void run_submit(Context& ctx, const MockOptions& opt) {
   auto round = active_round(ctx);
   StepDisplay display(display_mode(opt.json));
   auto s = submit_round(ctx, round, display);
-  print(ctx, opt.json, submission_json(ctx, s), scorecard(ctx, s, ctx.stdout_is_terminal()));
+  print(ctx, opt.json, submission_json(ctx, s), scorecard(ctx, s, ctx.color()));
   ctx.exit_code = round_verdict(s.judgements) == Verdict::accepted ? 0 : 1;
 }
 

@@ -61,7 +61,7 @@ void setup_list(CLI::App& app, Context& ctx) {
                  {"min", Table::Align::right}, {"status"}});
     for (const auto& e : catalogue.all()) {
       std::string status = status_of(judged, ws, e);
-      if (ctx.stdout_is_terminal() && status == "solved") status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
+      if (ctx.color() && status == "solved") status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
       table.add({e.id, e.title, e.topic, e.difficulty, std::to_string(e.minutes), status});
     }
     fmt::print("{}", table.render());

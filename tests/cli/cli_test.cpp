@@ -1,8 +1,13 @@
 // The CLI through its front door: exit codes, messages, the workspace and the database, mock rounds.
 // Each test gets a fresh workspace.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -35,6 +40,73 @@ void write_file(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
 
+// A command on a pseudo-terminal (stdin, stdout and stderr), as a learner at a terminal would run it.
+class Terminal {
+ public:
+  explicit Terminal(const std::string& command) {
+    winsize size{50, 120, 0, 0};
+    pid_ = forkpty(&fd_, nullptr, nullptr, &size);
+    if (pid_ == 0) {
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~Terminal() {
+    if (pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+
+  // True once `text` appears in output not yet matched, within `seconds`.
+  bool wait_for(const std::string& text, double seconds = 20) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (true) {
+      if (auto at = output.find(text, matched_); at != std::string::npos) {
+        matched_ = at + text.size();
+        return true;
+      }
+      if (std::chrono::steady_clock::now() > deadline || !read_some(100)) return false;
+    }
+  }
+  void type(const std::string& keys) { ASSERT_EQ(write(fd_, keys.data(), keys.size()), ssize_t(keys.size())); }
+  // Reads everything until the command exits; its exit code.
+  int finish(double seconds = 60) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < deadline && read_some(100)) {
+    }
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string output;
+
+ private:
+  // False at the end of the output (the pty reports EIO once the command has exited).
+  bool read_some(int timeout_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) == 0) return true;
+    char buf[4096];
+    ssize_t n = read(fd_, buf, sizeof buf);
+    if (n <= 0) return false;
+    output.append(buf, n);
+    return true;
+  }
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  size_t matched_ = 0;
+};
+
+bool has_colour(const std::string& text) {  // an SGR sequence, ESC [ ... m
+  for (size_t at = text.find("\033["); at != std::string::npos; at = text.find("\033[", at + 1))
+    if (auto end = text.find_first_not_of("0123456789;", at + 2); end != std::string::npos && text[end] == 'm')
+      return true;
+  return false;
+}
+
 class Cli : public ::testing::Test {
  protected:
   fs::path workspace;
@@ -60,6 +132,10 @@ class Cli : public ::testing::Test {
   }
 
   fs::path attempt(const std::string& id) { return workspace / "attempts" / (id + ".cpp"); }
+
+  std::string on_terminal(const std::string& args, const std::string& env = "") {
+    return env + " " + KATA_BINARY + " --workspace '" + workspace.string() + "' " + args;
+  }
 };
 
 // Columns on a terminal: UTF-8 code points, not bytes (the tables use "…" and the trends "▁▂▃").
@@ -218,6 +294,22 @@ TEST_F(Cli, HistoryFitsEightyColumns) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_fits_80_columns(r.out);
   EXPECT_NE(r.out.find("abandoned"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, ColourOnlyOnATerminalAndNeverWithNoColor) {
+  write_file(attempt("causal_attention"), read_file(kSolution));
+  ASSERT_EQ(kata("judge causal_attention").exit_code, 0);  // "solved" is shown in green
+  EXPECT_FALSE(has_colour(kata("list").out)) << "not on a pipe";
+  Terminal plain(on_terminal("list"));
+  EXPECT_EQ(plain.finish(), 0);
+  EXPECT_TRUE(has_colour(plain.output)) << plain.output;
+  Terminal empty(on_terminal("list", "NO_COLOR="));
+  EXPECT_EQ(empty.finish(), 0);
+  EXPECT_TRUE(has_colour(empty.output)) << "an empty NO_COLOR does not count";
+  Terminal no_color(on_terminal("list", "NO_COLOR=1"));
+  EXPECT_EQ(no_color.finish(), 0);
+  EXPECT_FALSE(has_colour(no_color.output)) << no_color.output;
+  EXPECT_NE(no_color.output.find("solved"), std::string::npos) << no_color.output;
 }
 
 TEST_F(Cli, ManyProcessesShareTheDatabase) {

@@ -1,5 +1,6 @@
 // kata: the command line. main only wires the verbs together; each verb lives in its own setup function.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <csignal>
@@ -40,6 +41,23 @@ int missing_verb(const CLI::App& app) {
   return 2;
 }
 
+// Whether the verb asked for --json (`mock start --json` is two levels down).
+bool json_requested(const CLI::App& app) {
+  for (const CLI::App* verb : app.get_subcommands()) {
+    const CLI::Option* json = verb->get_option_no_throw("--json");
+    if ((json && json->count() > 0) || json_requested(*verb)) return true;
+  }
+  return false;
+}
+
+// A script that asked for --json gets the error as JSON on stdout too, so stdout is never empty.
+int fail(const CLI::App& app, int exit_code, const std::string& message) {
+  if (json_requested(app))
+    fmt::print("{}\n", nlohmann::json{{"error", message}, {"exit_code", exit_code}}
+                           .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  return exit_code;
+}
+
 }  // namespace
 }  // namespace kata
 
@@ -69,14 +87,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() != 0 && app.get_subcommands().empty()) return kata::missing_verb(app);
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (app.get_subcommands().empty()) return kata::missing_verb(app);
+    app.exit(e);
+    return kata::fail(app, 2, e.what());
   } catch (const kata::UsageError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
-    return 2;
+    return kata::fail(app, 2, e.what());
   } catch (const std::exception& e) {  // EnvironmentError, StoreError, and anything the machine threw at us
     fmt::print(stderr, "error: {}\n", e.what());
-    return 3;
+    return kata::fail(app, 3, e.what());
   }
   return ctx.exit_code;
 }

@@ -179,6 +179,27 @@ TEST_F(Cli, BadFlagsAndMissingVerbExitWith2) {
   EXPECT_EQ(kata("frobnicate").exit_code, 2);
 }
 
+// With --json, a failure is a JSON object on stdout as well as a message on stderr, with the same exit code.
+void expect_json_error(const Result& r, int exit_code, const std::string& says) {
+  EXPECT_EQ(r.exit_code, exit_code) << r.err;
+  EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+  ASSERT_FALSE(r.out.empty()) << r.err;
+  auto j = r.json();
+  EXPECT_EQ(j["exit_code"], exit_code);
+  EXPECT_NE(j["error"].get<std::string>().find(says), std::string::npos) << j.dump();
+}
+
+TEST_F(Cli, JsonErrorsAreJsonOnStdout) {
+  expect_json_error(kata("judge nosuch --json"), 2, "unknown exercise 'nosuch'");
+  expect_json_error(kata("judge causal_attention --source /nonexistent/file.cpp --json"), 2,
+                    "/nonexistent/file.cpp does not exist");
+  expect_json_error(kata("judge causal_attention --json --seed notanumber"), 2, "--seed");
+  expect_json_error(kata("mock status --json"), 2, "no mock round is active");
+  write_file(workspace / "kata.db", "not a database");
+  expect_json_error(kata("list --json"), 3, (workspace / "kata.db").string());
+  EXPECT_EQ(kata("list").out, "") << "without --json, stdout stays empty";
+}
+
 TEST_F(Cli, BareKataListsTheVerbs) {
   auto r = kata("");
   EXPECT_EQ(r.exit_code, 2);

@@ -5,6 +5,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 
 #include "cli.h"
@@ -35,6 +36,19 @@ void run_judge(Context& ctx, const JudgeOptions& opt) {
   else fmt::print("{}", render(j, {ctx.color(), false}));
   ctx.exit_code = j.verdict == Verdict::accepted ? 0 : 1;
 }
+
+// Seeds as verdicts print them, in decimal. CLI11 reads integers with strtoull, which would take "-1" as
+// 18446744073709551615 and "010" as 8; the validator passes on the number it read, so "010" is 10.
+const CLI::Validator kSeed(
+    [](std::string& text) -> std::string {
+      uint64_t seed = 0;
+      auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), seed);
+      if (err != std::errc() || end != text.data() + text.size())
+        return fmt::format("'{}' is not a seed: seeds are whole numbers, 0 or more", text);
+      text = std::to_string(seed);
+      return "";
+    },
+    "SEED");
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
@@ -69,7 +83,7 @@ void setup_judge(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("judge", "compile your file, run the hidden tests, explain the verdict");
   cmd->add_option("id", opt->id, "exercise id")->required();
   cmd->add_option("--source", opt->source, "judge this file instead of your attempt");
-  cmd->add_option("--seed", opt->seed, "fix the inputs' seed (printed with every verdict)");
+  cmd->add_option("--seed", opt->seed, "fix the inputs' seed (printed with every verdict)")->transform(kSeed);
   cmd->add_flag("--json", opt->json, "one JSON object");
   cmd->callback([&ctx, opt] { run_judge(ctx, *opt); });
 }
@@ -79,7 +93,7 @@ void setup_watch(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("watch", "judge again on every save of your file");
   cmd->add_option("id", opt->id, "exercise id")->required();
   cmd->add_option("--source", opt->source, "watch this file instead of your attempt");
-  cmd->add_option("--seed", opt->seed, "fix the inputs' seed");
+  cmd->add_option("--seed", opt->seed, "fix the inputs' seed")->transform(kSeed);
   cmd->callback([&ctx, opt] { run_watch(ctx, *opt); });
 }
 

@@ -232,6 +232,17 @@ TEST_F(Cli, HelpFitsEightyColumns) {
   }
 }
 
+TEST_F(Cli, SeedsAreWholeNumbers) {
+  for (const char* seed : {"-1", "notanumber", "18446744073709551616", "0x10", "1.5", "''"}) {
+    auto r = kata(std::string("judge causal_attention --source ") + kStub + " --seed " + seed);
+    EXPECT_EQ(r.exit_code, 2) << seed;
+    EXPECT_NE(r.err.find("is not a seed"), std::string::npos) << seed << ": " << r.err;
+  }
+  EXPECT_EQ(kata("watch causal_attention --seed -1").exit_code, 2);
+  auto r = kata("judge causal_attention --source " + kStub + " --seed 010 --json");
+  EXPECT_EQ(r.json()["seed"], 10) << "decimal, not octal";
+}
+
 TEST_F(Cli, StartCopiesTheStubOnceAndNeverOverwrites) {
   auto r = kata("start causal_attention --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

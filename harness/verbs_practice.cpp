@@ -2,6 +2,7 @@
 #include <fmt/color.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -151,6 +152,8 @@ void setup_solution(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
     const auto& e = ctx.exercise(catalogue, opt->id);
+    if (!opt->yes && !isatty(STDIN_FILENO))  // nobody to ask: a script must say so
+      throw UsageError("no terminal to ask whether to show the solution: pass --yes");
     if (!opt->yes) {
       fmt::print(stderr, "Show the reference solution for {}? It spoils the exercise. [y/N] ", e.id);
       std::string answer;

@@ -271,10 +271,28 @@ TEST_F(Cli, HintsAdvanceAcrossRunsAndStopAtTheLast) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(levels[i], std::min(i + 1, available));
 }
 
-TEST_F(Cli, SolutionAsksFirst) {
-  auto r = kata("solution causal_attention", "n\n");
+TEST_F(Cli, SolutionAsksFirstOnATerminal) {
+  Terminal declined(on_terminal("solution causal_attention"));
+  ASSERT_TRUE(declined.wait_for("[y/N]")) << declined.output;
+  declined.type("n\n");
+  EXPECT_EQ(declined.finish(), 0);
+  EXPECT_NE(declined.output.find("not shown"), std::string::npos) << declined.output;
+  EXPECT_EQ(declined.output.find("namespace kata"), std::string::npos) << declined.output;
+
+  Terminal accepted(on_terminal("solution causal_attention"));
+  ASSERT_TRUE(accepted.wait_for("[y/N]")) << accepted.output;
+  accepted.type("y\n");
+  EXPECT_EQ(accepted.finish(), 0);
+  EXPECT_NE(accepted.output.find("namespace kata"), std::string::npos) << accepted.output;
+}
+
+TEST_F(Cli, SolutionWithoutATerminalNeedsYes) {
+  auto r = kata("solution causal_attention", "y\n");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("pass --yes"), std::string::npos) << r.err;
   r = kata("solution causal_attention --yes");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, read_file(kSolution));
 }
 

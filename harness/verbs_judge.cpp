@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <csignal>
+#include <utility>
 
 #include "cli.h"
 #include "judging.h"
@@ -23,17 +24,73 @@ struct JudgeOptions {
   bool json = false;
 };
 
+// The file to judge, and what its verdicts count towards: the learner's attempt (created from the stub
+// when missing) counts for practice, the active round's file for the round, and any other file for nothing,
+// so judging the reference or a colleague's file never marks an exercise solved.
+struct Target {
+  fs::path source;
+  bool recorded = true;
+  std::optional<int64_t> round;
+  bool created = false;  // from the stub, just now
+};
+
+bool same_file(const fs::path& a, const fs::path& b) { return fs::weakly_canonical(a) == fs::weakly_canonical(b); }
+
+Target target_of(const Context& ctx, const Exercise& e, const std::string& source_option) {
+  auto ws = ctx.workspace();
+  if (source_option.empty()) return {ws.attempt(e.id), true, std::nullopt, ws.copy_stub(e, ws.attempt(e.id))};
+  fs::path source = fs::absolute(source_option);
+  if (fs::is_directory(source))
+    throw UsageError(fmt::format("{} is a directory: pass the .cpp file to judge", source.string()));
+  if (same_file(source, ws.attempt(e.id))) return {source, true, std::nullopt, false};
+  if (auto round = ctx.store().active_round(); round && same_file(source, ws.round_file(round->id, e.id)))
+    return {source, true, round->id, false};
+  return {source, false, std::nullopt, false};
+}
+
+std::string created_note(const Target& t, const char* then) {
+  return fmt::format("no attempt yet: created {} from the stub; {}\n", t.source.string(), then);
+}
+
+// Judges without recording; load_recipe and judge are what judge_and_record uses.
+Judgement judge_only(const Context& ctx, const Exercise& e, const fs::path& source, uint64_t seed,
+                     StepDisplay& display) {
+  require_source(e, source);
+  Recipe recipe;
+  try {
+    recipe = load_recipe(ctx.judge_dir, e.id);
+  } catch (const std::exception& err) {
+    throw EnvironmentError(fmt::format("the judge for {} is not built ({}); run ./kata, which builds it", e.id,
+                                       err.what()));
+  }
+  return judge(recipe, e, source, seed, [&](const std::string& step) {
+    display.step(fmt::format("{} {}", step, source.filename().string()));
+  });
+}
+
+Judgement judge_target(const Context& ctx, const Exercise& e, const Target& t, uint64_t seed, StepDisplay& display) {
+  if (t.recorded) return judge_and_record(ctx, e, t.source, seed, t.round, display);
+  return judge_only(ctx, e, t.source, seed, display);
+}
+
+constexpr const char* kNotRecorded = "not recorded: only your attempt, or a mock round's file, counts as progress";
+
 void run_judge(Context& ctx, const JudgeOptions& opt) {
   auto catalogue = ctx.catalogue();
   const auto& e = ctx.exercise(catalogue, opt.id);
-  fs::path source = opt.source.empty() ? ctx.workspace().attempt(e.id) : fs::absolute(opt.source);
-  if (opt.source.empty() && ctx.workspace().copy_stub(e, source))
-    fmt::print(stderr, "no attempt yet: created {} from the stub; edit it and judge again\n", source.string());
+  auto target = target_of(ctx, e, opt.source);
+  if (target.created) fmt::print(stderr, "{}", created_note(target, "edit it and judge again"));
   StepDisplay display(display_mode(opt.json));
-  auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
+  auto j = judge_target(ctx, e, target, opt.seed.value_or(random_seed()), display);
   display.finish();
-  if (opt.json) fmt::print("{}\n", to_json(j).dump(2));
-  else fmt::print("{}", render(j, {ctx.color(), false}));
+  if (opt.json) {
+    auto out = to_json(j);
+    out["recorded"] = target.recorded;
+    fmt::print("{}\n", out.dump(2));
+  } else {
+    fmt::print("{}", render(j, {ctx.color(), false}));
+    if (!target.recorded) fmt::print("{}\n", kNotRecorded);
+  }
   ctx.exit_code = j.verdict == Verdict::accepted ? 0 : 1;
 }
 
@@ -55,20 +112,24 @@ volatile std::sig_atomic_t g_interrupted = 0;
 void run_watch(Context& ctx, const JudgeOptions& opt) {
   auto catalogue = ctx.catalogue();
   const auto& e = ctx.exercise(catalogue, opt.id);
-  fs::path source = opt.source.empty() ? ctx.workspace().attempt(e.id) : fs::absolute(opt.source);
-  require_source(e, source);
-  FileWatch watch(source);
+  auto target = target_of(ctx, e, opt.source);
+  // Shown under the first verdict, since the screen is cleared for each one.
+  std::string note = target.created ? created_note(target, "edit it, and every save is judged") : "";
+  require_source(e, target.source);
+  FileWatch watch(target.source);
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
   bool terminal = ctx.stdout_is_terminal(), color = ctx.color();
   while (!g_interrupted) {
     StepDisplay display(display_mode(false));
-    auto j = judge_and_record(ctx, e, source, opt.seed.value_or(random_seed()), std::nullopt, display);
+    auto j = judge_target(ctx, e, target, opt.seed.value_or(random_seed()), display);
     display.finish();
     if (terminal) fmt::print("\033[2J\033[H");
     fmt::print("{} ({}/{} checks passed)\n", verdict_label(j.verdict, {color, true}), j.checks_passed(),
                j.checks.size());
     fmt::print("{}", render(j, {color, true}));
-    fmt::print("watching {} — save to judge again, Ctrl-C to stop\n", source.string());
+    if (!target.recorded) fmt::print("{}\n", kNotRecorded);
+    fmt::print("{}", std::exchange(note, ""));
+    fmt::print("watching {} — save to judge again, Ctrl-C to stop\n", target.source.string());
     std::fflush(stdout);
     while (!g_interrupted && !watch.changed(/*timeout_ms=*/250)) {
     }

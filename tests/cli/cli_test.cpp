@@ -134,7 +134,7 @@ class Cli : public ::testing::Test {
   fs::path attempt(const std::string& id) { return workspace / "attempts" / (id + ".cpp"); }
 
   std::string on_terminal(const std::string& args, const std::string& env = "") {
-    return env + " " + KATA_BINARY + " --workspace '" + workspace.string() + "' " + args;
+    return env + " exec " + KATA_BINARY + " --workspace '" + workspace.string() + "' " + args;
   }
 };
 
@@ -325,8 +325,43 @@ TEST_F(Cli, ListShowsProgress) {
   EXPECT_EQ(status(), "new");
   kata("start causal_attention");
   EXPECT_EQ(status(), "attempted");
-  kata("judge causal_attention --source " + kSolution);
+  write_file(attempt("causal_attention"), read_file(kSolution));
+  kata("judge causal_attention");
   EXPECT_EQ(status(), "solved");
+}
+
+TEST_F(Cli, OnlyTheLearnersOwnFileCountsAsProgress) {
+  auto status = [&] { return kata("list --json").json()["exercises"][0]["status"].get<std::string>(); };
+  auto r = kata("judge causal_attention --source " + kSolution + " --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.json()["recorded"].get<bool>());
+  EXPECT_EQ(status(), "new") << "judging the reference is not solving the exercise";
+  EXPECT_NE(kata("judge causal_attention --source " + kSolution).out.find("not recorded"), std::string::npos);
+
+  write_file(attempt("causal_attention"), read_file(kSolution));
+  r = kata("judge causal_attention --source " + attempt("causal_attention").string() + " --json");
+  EXPECT_TRUE(r.json()["recorded"].get<bool>());
+  EXPECT_EQ(status(), "solved") << "the attempt counts, however it is named";
+}
+
+TEST_F(Cli, ADirectoryIsNotASourceFile) {
+  for (const char* verb : {"judge", "watch"}) {
+    auto r = kata(std::string(verb) + " causal_attention --source " + workspace.string());
+    EXPECT_EQ(r.exit_code, 2) << verb;
+    EXPECT_NE(r.err.find(workspace.string() + " is a directory"), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(Cli, WatchCreatesTheAttemptLikeJudge) {
+  Terminal watch(on_terminal("watch causal_attention"));
+  EXPECT_TRUE(watch.wait_for("created " + attempt("causal_attention").string() + " from the stub"))
+      << watch.output;
+  ASSERT_TRUE(watch.wait_for("save to judge again")) << watch.output;
+  EXPECT_EQ(read_file(attempt("causal_attention")), read_file(kStub));
+  watch.type("\x03");  // Ctrl-C
+  EXPECT_EQ(watch.finish(), 0) << watch.output;
+  EXPECT_NE(watch.output.find("stopped watching"), std::string::npos) << watch.output;
+  EXPECT_EQ(kata("list --json").json()["exercises"][0]["status"], "attempted");
 }
 
 TEST_F(Cli, ListFitsEightyColumns) {

@@ -17,6 +17,11 @@ const Exercise& Context::exercise(const Catalogue& c, const std::string& id) con
   throw UsageError(c.unknown_message(id));
 }
 
+Store Context::store() const {
+  workspace().require_writable();  // SQLite would call a read-only database damaged
+  return Store(workspace().database());
+}
+
 bool Context::stdout_is_terminal() const { return isatty(STDOUT_FILENO); }
 
 bool Context::color() const {

@@ -2,13 +2,30 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace kata {
 
+void Workspace::require_writable() const {
+  auto refuse = [&](const fs::path& path, const std::string& why) {
+    throw NotWritable(fmt::format("{} is not writable ({}).\nIt holds your attempts and progress: make it "
+                                  "writable, or use\nanother workspace with --workspace DIR (or KATA_WORKSPACE).",
+                                  path.string(), why));
+  };
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) refuse(root, ec.message());
+  for (const auto& path : {root, database()})
+    if (fs::exists(path) && access(path.c_str(), W_OK) != 0) refuse(path, std::strerror(errno));
+}
+
 bool Workspace::copy_stub(const Exercise& e, const fs::path& to) const {
   if (fs::exists(to)) return false;
+  require_writable();
   fs::create_directories(to.parent_path());
   // Copy then rename, so a crash never leaves a half-written attempt.
   auto partial = fs::path(to).concat(".partial");
@@ -18,6 +35,7 @@ bool Workspace::copy_stub(const Exercise& e, const fs::path& to) const {
 }
 
 fs::path Workspace::reset(const Exercise& e) const {
+  require_writable();
   auto current = attempt(e.id);
   fs::path backup;
   if (fs::exists(current)) {

@@ -415,6 +415,57 @@ TEST_F(Cli, CorruptDatabaseIsReportedAndKept) {
   EXPECT_EQ(read_file(workspace / "kata.db"), "this is not a database, it is a learner's worst day");
 }
 
+// Makes the workspace read-only for the commands run with the prefix it returns, however this machine
+// allows: permission bits (ignored by root), else a read-only bind mount in a private mount namespace, else
+// the immutable attribute (undone on destruction). Empty when none works.
+class ReadOnly {
+ public:
+  explicit ReadOnly(const fs::path& dir) : dir_(dir) {
+    std::string d = "'" + dir.string() + "'";
+    if (geteuid() != 0) {
+      fs::permissions(dir, fs::perms::owner_write, fs::perm_options::remove);
+      fs::permissions(dir / "kata.db", fs::perms::owner_write, fs::perm_options::remove);
+      chmodded_ = true;
+      prefix = " ";
+      return;
+    }
+    std::string bind = "unshare -m sh -c 'mount --bind " + d + " " + d + " && mount -o remount,bind,ro " + d + " " + d;
+    if (std::system((bind + " && ! touch " + d + "/probe 2>/dev/null' 2>/dev/null").c_str()) == 0) {
+      prefix = bind + " && exec \"$0\" \"$@\"' ";
+      return;
+    }
+    std::string chattr = "chattr +i " + d + " " + d + "/kata.db 2>/dev/null";
+    if (std::system((chattr + " && ! touch " + d + "/probe 2>/dev/null").c_str()) == 0) {
+      immutable_ = true;
+      prefix = " ";
+    }
+  }
+  ~ReadOnly() {
+    std::string d = "'" + dir_.string() + "'";
+    if (immutable_) std::system(("chattr -i " + d + " " + d + "/kata.db").c_str());
+    if (chmodded_) fs::permissions(dir_, fs::perms::owner_write, fs::perm_options::add);
+  }
+  std::string prefix;  // put before the kata binary
+
+ private:
+  fs::path dir_;
+  bool immutable_ = false, chmodded_ = false;
+};
+
+TEST_F(Cli, ReadOnlyWorkspaceIsNotCalledDamaged) {
+  ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
+  ReadOnly read_only(workspace);
+  if (read_only.prefix.empty()) GTEST_SKIP() << "no way to make a directory read-only here (root without "
+                                                "mount namespaces or chattr)";
+  for (const char* args : {"list", "hint causal_attention", "start causal_attention", "mock start --json"}) {
+    auto r = kata(args, "", read_only.prefix);
+    EXPECT_EQ(r.exit_code, 3) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(workspace.string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("is not writable"), std::string::npos) << args << ": " << r.err;
+    EXPECT_EQ(r.err.find("damaged"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(Cli, DatabaseFromANewerVersionIsRefused) {
   ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
   // SQLite keeps user_version (the schema version) big-endian at byte 60 of the file header.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <optional>
@@ -35,6 +36,11 @@ struct Context {
   bool stdout_is_terminal() const;
   bool color() const;  // on a terminal, unless NO_COLOR is set to anything (https://no-color.org)
 };
+
+// "1 judge run", "2 judge runs", "0.5 minutes".
+inline std::string counted(double n, const std::string& noun) {
+  return fmt::format("{:g} {}{}", n, noun, n == 1 ? "" : "s");
+}
 
 void setup_list(CLI::App& app, Context& ctx);
 void setup_show(CLI::App& app, Context& ctx);

@@ -103,7 +103,7 @@ struct Session {
 
   void warn_if_due() {
     while (!warnings_left.empty() && remaining() <= warnings_left.front() * 60) {
-      banner = fmt::format("\a⚠ {} minute{} left", warnings_left.front(), warnings_left.front() == 1 ? "" : "s");
+      banner = fmt::format("\a⚠ {} left", counted(warnings_left.front(), "minute"));
       warnings_left.erase(warnings_left.begin());
     }
   }
@@ -158,7 +158,7 @@ std::string scorecard(const Context& ctx, const Submission& s, bool color) {
                      r.checks_passed, r.checks_total);
   out += fmt::format("time used    {} of {} ({})\n", format_clock(used), format_clock(r.deadline - r.started),
                      r.within_time ? "within time" : "after the deadline");
-  out += fmt::format("judge runs   {}\nhints used   {}\n", r.judge_runs, r.hints);
+  out += fmt::format("effort       {}, {}\n", counted(r.judge_runs, "judge run"), counted(r.hints, "hint"));
   for (const auto& j : s.judgements) {
     if (j.verdict != Verdict::accepted) out += fmt::format("\n{}:\n{}", j.exercise, render(j, {color, true}));
     const auto& e = ctx.exercise(catalogue, j.exercise);

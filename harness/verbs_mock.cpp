@@ -45,7 +45,7 @@ void print(const Context&, bool json, const nlohmann::json& j, const std::string
 
 void run_start(Context& ctx, const MockOptions& opt) {
   auto r = start_round(ctx, {opt.exercises, opt.topic, opt.minutes});
-  std::string human = fmt::format("mock round {} started: {:.0f} minutes\n", r.id, (r.deadline - r.started) / 60);
+  std::string human = fmt::format("mock round {} started: {}\n", r.id, counted((r.deadline - r.started) / 60, "minute"));
   for (const auto& id : r.exercises)
     human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());
   human += "submit with ./kata mock submit (or run ./kata mock for the clock and judging on save)\n";
@@ -60,8 +60,8 @@ void run_status(Context& ctx, const MockOptions& opt) {
   j["judge_runs"] = r.judge_runs;
   j["hints"] = r.hints;
   print(ctx, opt.json, j,
-        fmt::format("mock round {} ({}): {} left, {} judge runs, {} hints\n", r.id, fmt::join(r.exercises, ", "),
-                    format_clock(remaining(r)), r.judge_runs, r.hints));
+        fmt::format("mock round {} ({}): {} left, {}, {}\n", r.id, fmt::join(r.exercises, ", "),
+                    format_clock(remaining(r)), counted(r.judge_runs, "judge run"), counted(r.hints, "hint")));
 }
 
 nlohmann::json submission_json(const Context& ctx, const Submission& s) {

@@ -532,6 +532,18 @@ TEST_F(Cli, MockRoundScriptedEndToEnd) {
   EXPECT_EQ(history[0]["judge_runs"], 1);
 }
 
+TEST_F(Cli, CountsArePluralisedCorrectly) {
+  auto start = kata("mock start --exercise causal_attention --minutes 1");
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_NE(start.out.find("started: 1 minute\n"), std::string::npos) << start.out;
+  auto file = workspace / "rounds" / "1" / "causal_attention.cpp";
+  EXPECT_EQ(kata("judge causal_attention --source " + file.string()).exit_code, 1) << "the stub, in the round";
+  auto status = kata("mock status");
+  EXPECT_NE(status.out.find("1 judge run, 0 hints"), std::string::npos) << status.out;
+  auto submit = kata("mock submit");
+  EXPECT_NE(submit.out.find("2 judge runs, 0 hints"), std::string::npos) << submit.out;
+}
+
 TEST_F(Cli, MockRoundSubmittedAfterItsDeadlineIsLate) {
   ASSERT_EQ(kata("mock start --exercise causal_attention --minutes 0.01 --json").exit_code, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

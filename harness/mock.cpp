@@ -9,18 +9,6 @@
 namespace kata {
 namespace {
 
-std::vector<std::string> split_ids(const std::vector<std::string>& items) {
-  std::vector<std::string> ids;
-  for (const auto& item : items) {
-    size_t start = 0;
-    for (size_t comma; (comma = item.find(',', start)) != std::string::npos; start = comma + 1)
-      ids.push_back(item.substr(start, comma - start));
-    ids.push_back(item.substr(start));
-  }
-  ids.erase(std::remove(ids.begin(), ids.end(), ""), ids.end());
-  return ids;
-}
-
 // Unsolved exercises first, in random order; then the rest.
 std::string pick_exercise(const Context& ctx, const Catalogue& catalogue, const std::string& topic) {
   auto statuses = ctx.store().statuses();
@@ -42,9 +30,8 @@ double now_seconds() {
 }
 
 Round start_round(const Context& ctx, const RoundRequest& request) {
-  if (request.minutes <= 0) throw UsageError("--minutes must be more than 0");
   auto catalogue = ctx.catalogue();
-  auto ids = split_ids(request.exercises);
+  auto ids = request.exercises;
   if (ids.empty()) ids.push_back(pick_exercise(ctx, catalogue, request.topic));
   std::vector<const Exercise*> exercises;
   for (const auto& id : ids) exercises.push_back(&ctx.exercise(catalogue, id));

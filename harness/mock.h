@@ -14,7 +14,7 @@
 namespace kata {
 
 struct RoundRequest {
-  std::vector<std::string> exercises;  // empty: pick one not solved recently
+  std::vector<std::string> exercises;  // one or two ids; empty: pick one not solved recently
   std::string topic;                   // limits the pick
   double minutes = 45;
 };

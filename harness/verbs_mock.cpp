@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "mock.h"
@@ -19,6 +22,33 @@ struct MockOptions {
   double minutes = 45;
   bool json = false;
 };
+
+// More than two exercises would not fit one interview; a pair makes a longer round.
+constexpr size_t kMaxExercises = 2;
+
+// A round of 0 minutes or less would be over before it began.
+const CLI::Validator kMinutes(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      double minutes = std::strtod(text.c_str(), &end);
+      if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(minutes) && minutes > 0) return "";
+      return fmt::format("'{}' is not a length: a round lasts more than 0 minutes", text);
+    },
+    "MINUTES");
+
+// The round asked for: one exercise or two, each named once (CLI11 has split ID,ID at the comma).
+RoundRequest request_of(const MockOptions& opt) {
+  std::vector<std::string> ids;
+  for (const auto& id : opt.exercises) {
+    if (id.empty()) continue;
+    if (std::find(ids.begin(), ids.end(), id) != ids.end())
+      throw UsageError(fmt::format("--exercise names {} twice", id));
+    ids.push_back(id);
+  }
+  if (ids.size() > kMaxExercises)
+    throw UsageError(fmt::format("a round takes one exercise or two, not {}: {}", ids.size(), fmt::join(ids, ", ")));
+  return {ids, opt.topic, opt.minutes};
+}
 
 nlohmann::json files_of(const Context& ctx, const Round& r) {
   auto files = nlohmann::json::object();
@@ -44,11 +74,11 @@ void print(const Context&, bool json, const nlohmann::json& j, const std::string
 }
 
 void run_start(Context& ctx, const MockOptions& opt) {
-  auto r = start_round(ctx, {opt.exercises, opt.topic, opt.minutes});
+  auto r = start_round(ctx, request_of(opt));
   std::string human = fmt::format("mock round {} started: {}\n", r.id, counted((r.deadline - r.started) / 60, "minute"));
   for (const auto& id : r.exercises)
     human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());
-  human += "submit with ./kata mock submit (or run ./kata mock for the clock and judging on save)\n";
+  human += "hand it in with ./kata mock submit; ./kata mock shows the clock and judges on save\n";
   print(ctx, opt.json, round_json(ctx, r), human);
 }
 
@@ -157,10 +187,11 @@ void setup_mock(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<MockOptions>();
   auto* mock = app.add_subcommand("mock", "a timed mock round: the clock, judging on save, then a scorecard");
   auto add_round_options = [&](CLI::App* cmd) {
-    cmd->add_option("--exercise", opt->exercises, "exercise id, or two as ID,ID (default: one not solved recently)")
+    cmd->add_option("--exercise", opt->exercises,
+                    "at most two ids, as ID,ID (default: one not solved recently)")
         ->delimiter(',');
     cmd->add_option("--topic", opt->topic, "pick among this topic's exercises");
-    cmd->add_option("--minutes", opt->minutes, "length of the round (default 45; decimals allowed)");
+    cmd->add_option("--minutes", opt->minutes, "length of the round (default 45; decimals allowed)")->check(kMinutes);
   };
   add_round_options(mock);
   mock->require_subcommand(0, 1);
@@ -183,7 +214,7 @@ void setup_mock(CLI::App& app, Context& ctx) {
   abandon->callback([&ctx, opt] { run_abandon(ctx, *opt); });
 
   mock->callback([&ctx, opt, mock] {
-    if (mock->get_subcommands().empty()) ctx.exit_code = run_session(ctx, {opt->exercises, opt->topic, opt->minutes});
+    if (mock->get_subcommands().empty()) ctx.exit_code = run_session(ctx, request_of(*opt));
   });
 }
 

@@ -561,6 +561,29 @@ TEST_F(Cli, MockRoundAbandonedIsRecorded) {
   EXPECT_EQ(kata("mock start --exercise nosuch --json").exit_code, 2);
 }
 
+TEST_F(Cli, MockRoundLengthMustBePositive) {
+  for (const char* minutes : {"-3", "0", "abc"})
+    for (const char* verb : {"mock start", "mock"}) {
+      auto r = kata(std::string(verb) + " --exercise causal_attention --minutes " + minutes);
+      EXPECT_EQ(r.exit_code, 2) << verb << " --minutes " << minutes;
+      EXPECT_NE(r.err.find("a round lasts more than 0 minutes"), std::string::npos) << r.err;
+    }
+  EXPECT_EQ(kata("history --json").json()["rounds"].size(), 0u);
+}
+
+TEST_F(Cli, MockRoundTakesAtMostTwoExercises) {
+  EXPECT_NE(kata("mock --help").out.find("at most two"), std::string::npos);
+  auto r = kata("mock start --exercise causal_attention,rope,nan_loop");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("one exercise or two, not 3"), std::string::npos) << r.err;
+  EXPECT_EQ(kata("mock start --exercise rope,rope").exit_code, 2);
+  EXPECT_EQ(kata("mock --exercise causal_attention,rope,nan_loop").exit_code, 2);
+  EXPECT_EQ(kata("history --json").json()["rounds"].size(), 0u);
+  auto pair = kata("mock start --exercise causal_attention,rope --json");
+  ASSERT_EQ(pair.exit_code, 0) << pair.err;
+  EXPECT_EQ(pair.json()["exercises"].size(), 2u);
+}
+
 TEST_F(Cli, InteractiveMockNeedsATerminal) {
   auto r = kata("mock --exercise causal_attention");
   EXPECT_EQ(r.exit_code, 2);

@@ -44,7 +44,7 @@ Round start_round(const Context& ctx, const RoundRequest& request) {
   double started = now_seconds();
   int64_t id = store.start_round(ids, started, started + request.minutes * 60);
   auto ws = ctx.workspace();
-  for (const auto* e : exercises) ws.copy_stub(*e, ws.round_file(id, e->id));
+  for (const auto* e : exercises) ws.create_round_file(*e, id);
   return *store.active_round();
 }
 

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace kata {
 
@@ -23,15 +25,37 @@ void Workspace::require_writable() const {
     if (fs::exists(path) && access(path.c_str(), W_OK) != 0) refuse(path, std::strerror(errno));
 }
 
-bool Workspace::copy_stub(const Exercise& e, const fs::path& to) const {
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  if (!(text << in.rdbuf())) throw std::runtime_error("cannot read " + path.string());
+  return text.str();
+}
+
+}  // namespace
+
+bool Workspace::create(const fs::path& to, const std::string& text) const {
   if (fs::exists(to)) return false;
   require_writable();
   fs::create_directories(to.parent_path());
-  // Copy then rename, so a crash never leaves a half-written attempt.
+  // Write then rename, so a crash never leaves a half-written attempt.
   auto partial = fs::path(to).concat(".partial");
-  fs::copy_file(e.stub(), partial, fs::copy_options::overwrite_existing);
+  std::ofstream out(partial, std::ios::trunc);
+  if (!(out << text).flush()) throw std::runtime_error("cannot write " + partial.string());
   fs::rename(partial, to);
   return true;
+}
+
+bool Workspace::copy_stub(const Exercise& e, const fs::path& to) const { return create(to, read_text(e.stub())); }
+
+bool Workspace::create_round_file(const Exercise& e, int64_t round) const {
+  std::string text = read_text(e.stub());
+  const std::string practice = "./kata judge " + e.id, in_round = "./kata mock submit";
+  for (size_t at = 0; (at = text.find(practice, at)) != std::string::npos; at += in_round.size())
+    text.replace(at, practice.size(), in_round);
+  return create(round_file(round, e.id), text);
 }
 
 fs::path Workspace::reset(const Exercise& e) const {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <random>
 
+#include <sys/stat.h>
+
 namespace kata {
 namespace {
 
@@ -59,9 +61,10 @@ Verdict round_verdict(const std::vector<Judgement>& judgements) {
   return Verdict::accepted;
 }
 
-Submission submit_round(const Context& ctx, const Round& round, StepDisplay& display) {
+namespace {
+
+std::vector<Judgement> judge_round_files(const Context& ctx, const Round& round, StepDisplay& display) {
   auto catalogue = ctx.catalogue();
-  double ended = now_seconds();
   std::vector<Judgement> judgements;
   for (const auto& id : round.exercises) {
     const auto& e = ctx.exercise(catalogue, id);
@@ -69,7 +72,31 @@ Submission submit_round(const Context& ctx, const Round& round, StepDisplay& dis
         judge_and_record(ctx, e, ctx.workspace().round_file(round.id, id), random_seed(), round.id, display));
   }
   display.finish();
-  return close_round(ctx, round, std::move(judgements), ended);
+  return judgements;
+}
+
+double last_saved(const fs::path& file) {
+  struct stat st {};
+  return stat(file.c_str(), &st) == 0 ? st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9 : 0;
+}
+
+}  // namespace
+
+Submission submit_round(const Context& ctx, const Round& round, StepDisplay& display) {
+  double ended = now_seconds();
+  return close_round(ctx, round, judge_round_files(ctx, round, display), ended);
+}
+
+Submission finish_expired_round(const Context& ctx, const Round& round, StepDisplay& display) {
+  double ended = round.deadline;
+  for (const auto& id : round.exercises) ended = std::max(ended, last_saved(ctx.workspace().round_file(round.id, id)));
+  return close_round(ctx, round, judge_round_files(ctx, round, display), ended);
+}
+
+std::optional<Submission> finish_if_expired(const Context& ctx, StepDisplay& display) {
+  auto round = ctx.store().active_round();
+  if (!round || round->deadline > now_seconds()) return std::nullopt;
+  return finish_expired_round(ctx, *round, display);
 }
 
 Submission close_round(const Context& ctx, const Round& round, std::vector<Judgement> judgements, double ended) {

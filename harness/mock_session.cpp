@@ -190,7 +190,7 @@ int run_session(const Context& ctx, const RoundRequest& request) {
       if (session.remaining() <= 0) {
         session.draw("time is up: judging your last saved version ...");
         StepDisplay quiet(StepDisplay::Mode::quiet);
-        result = submit_round(ctx, session.round, quiet);
+        result = finish_expired_round(ctx, session.round, quiet);
         break;
       }
       session.draw("");

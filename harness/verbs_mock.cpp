@@ -74,7 +74,12 @@ void print(const Context&, bool json, const nlohmann::json& j, const std::string
 }
 
 void run_start(Context& ctx, const MockOptions& opt) {
-  auto r = start_round(ctx, request_of(opt));
+  auto request = request_of(opt);
+  StepDisplay display(display_mode(opt.json));
+  if (auto expired = finish_if_expired(ctx, display))
+    fmt::print(stderr, "mock round {} ran out of time; judged as last saved: {}\n", expired->round.id,
+               to_string(round_verdict(expired->judgements)));
+  auto r = start_round(ctx, request);
   std::string human = fmt::format("mock round {} started: {}\n", r.id, counted((r.deadline - r.started) / 60, "minute"));
   for (const auto& id : r.exercises)
     human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());

@@ -556,6 +556,22 @@ TEST_F(Cli, MockRoundSubmittedAfterItsDeadlineIsLate) {
   EXPECT_FALSE(kata("history --json").json()["rounds"][0]["within_time"].get<bool>());
 }
 
+TEST_F(Cli, AnExpiredRoundIsJudgedWhenTheNextStarts) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention --minutes 0.02 --json").exit_code, 0);
+  write_file(workspace / "rounds" / "1" / "causal_attention.cpp", read_file(kSolution));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  auto next = kata("mock start --exercise rope --json");
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(next.json()["round_id"], 2);
+  EXPECT_NE(next.err.find("mock round 1 ran out of time; judged as last saved: accepted"), std::string::npos)
+      << next.err;
+  auto expired = kata("history --json").json()["rounds"][0];
+  EXPECT_EQ(expired["verdict"], "accepted");
+  EXPECT_TRUE(expired["within_time"].get<bool>()) << "saved before the deadline";
+  EXPECT_NEAR(expired["elapsed_s"].get<double>(), 1.2, 1e-3) << "it ended at the deadline";
+  EXPECT_EQ(expired["judge_runs"], 1);
+}
+
 TEST_F(Cli, MockRoundAbandonedIsRecorded) {
   ASSERT_EQ(kata("mock start --exercise causal_attention --json").exit_code, 0);
   EXPECT_EQ(kata("mock abandon").exit_code, 0);

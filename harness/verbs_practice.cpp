@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -38,6 +39,22 @@ std::shared_ptr<ExerciseOptions> exercise_options(CLI::App* cmd) {
 std::string status_of(const std::map<std::string, std::string>& judged, const Workspace& ws, const Exercise& e) {
   if (auto it = judged.find(e.id); it != judged.end()) return it->second;
   return fs::exists(ws.attempt(e.id)) ? "attempted" : "new";
+}
+
+struct HintLevel {
+  int level;
+  std::optional<int64_t> round;  // the mock round that counted the hint
+};
+
+// During a mock round on the exercise, hints are the round's: they start again from the first and count
+// against the round, as `h` does in ./kata mock. Past the last hint, the last one is shown again, uncounted.
+HintLevel next_hint(const Context& ctx, const Exercise& e) {
+  auto store = ctx.store();
+  int available = static_cast<int>(e.hints.size());
+  auto round = store.active_round();
+  if (!round || std::find(round->exercises.begin(), round->exercises.end(), e.id) == round->exercises.end())
+    return {store.next_hint(e.id, available), std::nullopt};
+  return {store.next_round_hint(round->id, e.id, available).value_or(available), round->id};
 }
 
 }  // namespace
@@ -109,20 +126,21 @@ void setup_start(CLI::App& app, Context& ctx) {
 }
 
 void setup_hint(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (remembered)");
+  auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (remembered; counted in a mock round)");
   auto opt = exercise_options(cmd);
   cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
     const auto& e = ctx.exercise(catalogue, opt->id);
-    int level = ctx.store().next_hint(e.id, static_cast<int>(e.hints.size()));
+    auto [level, round] = next_hint(ctx, e);
     if (opt->json) {
-      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"level", level}, {"of", e.hints.size()},
-                                        {"hint", e.hints[level - 1]}}
-                             .dump(2));
+      nlohmann::json out{{"id", e.id}, {"level", level}, {"of", e.hints.size()}, {"hint", e.hints[level - 1]}};
+      if (round) out["round_id"] = *round;
+      fmt::print("{}\n", out.dump(2));
       return;
     }
     for (int i = 0; i < level; ++i) fmt::print("hint {}/{}: {}\n", i + 1, e.hints.size(), e.hints[i]);
     if (level == static_cast<int>(e.hints.size())) fmt::print("(that was the last hint)\n");
+    if (round) fmt::print("(counted in mock round {})\n", *round);
   });
 }
 

@@ -602,6 +602,48 @@ TEST_F(Cli, MockRoundTakesAtMostTwoExercises) {
   EXPECT_EQ(pair.json()["exercises"].size(), 2u);
 }
 
+TEST_F(Cli, HintsDuringARoundAreTheRounds) {
+  ASSERT_EQ(kata("hint causal_attention").exit_code, 0);  // practice: hint 1
+  ASSERT_EQ(kata("mock start --exercise causal_attention").exit_code, 0);
+  auto hint = kata("hint causal_attention --json").json();
+  EXPECT_EQ(hint["level"], 1) << "a round's hints start again from the first";
+  EXPECT_EQ(hint["round_id"], 1);
+  EXPECT_NE(kata("hint causal_attention").out.find("counted in mock round 1"), std::string::npos);
+  EXPECT_EQ(kata("mock status --json").json()["hints"], 2);
+  EXPECT_EQ(kata("hint rope --json").json().count("round_id"), 0u) << "rope is not in the round";
+  ASSERT_EQ(kata("mock abandon").exit_code, 0);
+  EXPECT_EQ(kata("history --json").json()["rounds"][0]["hints"], 2);
+  EXPECT_EQ(kata("hint causal_attention --json").json()["level"], 2) << "practice hints went on from where they were";
+}
+
+TEST_F(Cli, InteractiveRoundResumesWithItsVerdictsAndHintsAndConfirmsSubmit) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention").exit_code, 0);
+  ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
+  auto file = workspace / "rounds" / "1" / "causal_attention.cpp";
+  ASSERT_EQ(kata("judge causal_attention --source " + file.string()).exit_code, 1);
+
+  Terminal round(on_terminal("mock"));
+  ASSERT_TRUE(round.wait_for("resumed mock round 1")) << round.output;
+  EXPECT_TRUE(round.wait_for("last save: wrong_answer")) << round.output;
+  EXPECT_TRUE(round.wait_for("hint 1/")) << round.output;
+  round.type("s");
+  ASSERT_TRUE(round.wait_for("submit now and stop the clock? [y/N]")) << round.output;
+  round.type("n");
+  EXPECT_TRUE(round.wait_for("[h] hint")) << round.output;
+  round.type("h");
+  EXPECT_TRUE(round.wait_for("hint 2/")) << round.output;
+  round.type("q");
+  ASSERT_TRUE(round.wait_for("abandon this round? [y/N]")) << round.output;
+  round.type("y");
+  EXPECT_EQ(round.finish(), 1);
+  EXPECT_NE(round.output.find("mock round 1 abandoned"), std::string::npos) << round.output;
+
+  auto history = kata("history --json").json()["rounds"][0];
+  EXPECT_EQ(history["verdict"], "abandoned") << "not submitted when the learner said no";
+  EXPECT_EQ(history["hints"], 2);
+  EXPECT_EQ(history["judge_runs"], 1);
+}
+
 TEST_F(Cli, InteractiveMockNeedsATerminal) {
   auto r = kata("mock --exercise causal_attention");
   EXPECT_EQ(r.exit_code, 2);

@@ -13,6 +13,7 @@
 
 #include "judging.h"
 #include "report.h"
+#include "table.h"
 
 namespace kata {
 namespace {
@@ -106,7 +107,8 @@ struct Session {
     }
     for (const auto& [id, level] : hints) {
       const auto& all = exercise(id).hints;
-      if (level <= static_cast<int>(all.size())) out += fmt::format("hint {}/{} ({}): {}\n", level, all.size(), id, all[level - 1]);
+      if (level <= static_cast<int>(all.size()))
+        out += hanging(fmt::format("hint {}/{} ({}): ", level, all.size(), id), all[level - 1]);
     }
     if (!banner.empty()) out += fmt::format("\n{}\n", banner);
     out += activity.empty() ? "\n[h] hint  [s] submit  [q] abandon  (Ctrl-C leaves; the clock keeps running)\n"
@@ -217,7 +219,7 @@ std::string scorecard(const Context& ctx, const Submission& s, bool color) {
     if (j.verdict != Verdict::accepted) out += fmt::format("\n{}:\n{}", j.exercise, render(j, {color, true}));
     const auto& e = ctx.exercise(catalogue, j.exercise);
     out += fmt::format("\nfollow-up questions on {}:\n", e.id);
-    for (size_t i = 0; i < e.followups.size(); ++i) out += fmt::format("  {}. {}\n", i + 1, e.followups[i]);
+    for (size_t i = 0; i < e.followups.size(); ++i) out += hanging(fmt::format("  {}. ", i + 1), e.followups[i]);
     out += fmt::format("the reference, when you want it: ./kata solution {}\n", e.id);
   }
   return out;

@@ -26,12 +26,13 @@ std::vector<std::string> words(const std::string& text) {
   return out;
 }
 
-// Greedy wrap at spaces; a word wider than the column is cut.
-std::vector<std::string> wrap(const std::string& text, size_t width) {
+// Greedy wrap at spaces. A word wider than the line is cut in a table, whose columns must line up, and
+// kept whole in prose, where it is often code to copy.
+std::vector<std::string> wrap(const std::string& text, size_t width, bool cut_long_words) {
   if (display_width(text) <= width) return {text};
   std::vector<std::string> lines{""};
   for (std::string w : words(text)) {
-    for (; display_width(w) > width; w = w.substr(take(w, width).size())) {
+    for (; cut_long_words && display_width(w) > width; w = w.substr(take(w, width).size())) {
       if (!lines.back().empty()) lines.emplace_back();
       lines.back() = take(w, width);
       lines.emplace_back();
@@ -61,6 +62,14 @@ size_t display_width(const std::string& text) {
     width += !continuation_byte(text[i]);
   }
   return width;
+}
+
+std::string hanging(const std::string& lead, const std::string& text, size_t width) {
+  size_t indent = display_width(lead);
+  std::string out = lead;
+  for (const auto& line : wrap(text, std::max(width - std::min(width, indent), kNarrowest), false))
+    out += (out.size() > lead.size() ? std::string(indent, ' ') : "") + line + "\n";
+  return out;
 }
 
 std::vector<size_t> Table::widths(size_t width) const {
@@ -97,7 +106,7 @@ std::string Table::line(const std::vector<std::string>& cells, const std::vector
   std::vector<std::vector<std::string>> wrapped;
   size_t height = 1;
   for (size_t c = 0; c < widths.size(); ++c) {
-    wrapped.push_back(wrap(c < cells.size() ? cells[c] : "", widths[c]));
+    wrapped.push_back(wrap(c < cells.size() ? cells[c] : "", widths[c], true));
     height = std::max(height, wrapped.back().size());
   }
   std::string out;

@@ -13,6 +13,11 @@ constexpr size_t kScreenWidth = 80;
 // column wide).
 size_t display_width(const std::string& text);
 
+// `text` after `lead`, wrapped at spaces, the lines after the first indented under the text; ends in "\n".
+// "hint 1/3: Work per pair: ..." keeps hints and follow-up questions within the screen (a single word
+// too long for a line, such as a long expression, is kept whole).
+std::string hanging(const std::string& lead, const std::string& text, size_t width = kScreenWidth);
+
 class Table {
  public:
   enum class Align { left, right };

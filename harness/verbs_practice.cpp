@@ -138,7 +138,7 @@ void setup_hint(CLI::App& app, Context& ctx) {
       fmt::print("{}\n", out.dump(2));
       return;
     }
-    for (int i = 0; i < level; ++i) fmt::print("hint {}/{}: {}\n", i + 1, e.hints.size(), e.hints[i]);
+    for (int i = 0; i < level; ++i) fmt::print("{}", hanging(fmt::format("hint {}/{}: ", i + 1, e.hints.size()), e.hints[i]));
     if (level == static_cast<int>(e.hints.size())) fmt::print("(that was the last hint)\n");
     if (round) fmt::print("(counted in mock round {})\n", *round);
   });

@@ -271,6 +271,18 @@ TEST_F(Cli, HintsAdvanceAcrossRunsAndStopAtTheLast) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(levels[i], std::min(i + 1, available));
 }
 
+TEST_F(Cli, HintsAreWrappedToTheScreen) {
+  for (const char* id : {"causal_attention", "decoder_block", "nan_loop", "rope", "train_loop"}) {
+    std::string out;
+    for (int i = 0; i < 5; ++i) out = kata(std::string("hint ") + id).out;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      bool one_word = line.find(' ', line.find_first_not_of(' ')) == std::string::npos;  // code is kept whole
+      EXPECT_TRUE(code_points(line) <= 80 || one_word) << line;
+    }
+  }
+}
+
 TEST_F(Cli, SolutionAsksFirstOnATerminal) {
   Terminal declined(on_terminal("solution causal_attention"));
   ASSERT_TRUE(declined.wait_for("[y/N]")) << declined.output;

@@ -126,7 +126,7 @@ void setup_start(CLI::App& app, Context& ctx) {
 }
 
 void setup_hint(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (remembered; counted in a mock round)");
+  auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (counted in a mock round)");
   auto opt = exercise_options(cmd);
   cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();

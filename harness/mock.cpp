@@ -1,12 +1,11 @@
 #include "mock.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
 #include <random>
-
-#include <sys/stat.h>
 
 namespace kata {
 namespace {

@@ -43,7 +43,7 @@ std::string status_of(const std::map<std::string, std::string>& judged, const Wo
 
 struct HintLevel {
   int level;
-  std::optional<int64_t> round;  // the mock round that counted the hint
+  std::optional<int64_t> round;  // the mock round that counted this hint
 };
 
 // During a mock round on the exercise, hints are the round's: they start again from the first and count
@@ -54,7 +54,8 @@ HintLevel next_hint(const Context& ctx, const Exercise& e) {
   auto round = store.active_round();
   if (!round || std::find(round->exercises.begin(), round->exercises.end(), e.id) == round->exercises.end())
     return {store.next_hint(e.id, available), std::nullopt};
-  return {store.next_round_hint(round->id, e.id, available).value_or(available), round->id};
+  if (auto level = store.next_round_hint(round->id, e.id, available)) return {*level, round->id};
+  return {available, std::nullopt};
 }
 
 }  // namespace

@@ -622,9 +622,12 @@ TEST_F(Cli, HintsDuringARoundAreTheRounds) {
   EXPECT_EQ(hint["round_id"], 1);
   EXPECT_NE(kata("hint causal_attention").out.find("counted in mock round 1"), std::string::npos);
   EXPECT_EQ(kata("mock status --json").json()["hints"], 2);
+  for (int i = 0; i < 5; ++i) kata("hint causal_attention");
+  int available = kata("hint causal_attention --json").json()["of"];
+  EXPECT_EQ(kata("mock status --json").json()["hints"], available) << "past the last hint nothing more is counted";
   EXPECT_EQ(kata("hint rope --json").json().count("round_id"), 0u) << "rope is not in the round";
   ASSERT_EQ(kata("mock abandon").exit_code, 0);
-  EXPECT_EQ(kata("history --json").json()["rounds"][0]["hints"], 2);
+  EXPECT_EQ(kata("history --json").json()["rounds"][0]["hints"], available);
   EXPECT_EQ(kata("hint causal_attention --json").json()["level"], 2) << "practice hints went on from where they were";
 }
 

@@ -52,7 +52,7 @@ std::string created_note(const Target& t, const char* then) {
   return fmt::format("no attempt yet: created {} from the stub; {}\n", t.source.string(), then);
 }
 
-// Judges without recording; load_recipe and judge are what judge_and_record uses.
+// judge_and_record without the record, for a file that says nothing about the learner's progress.
 Judgement judge_only(const Context& ctx, const Exercise& e, const fs::path& source, uint64_t seed,
                      StepDisplay& display) {
   require_source(e, source);

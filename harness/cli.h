@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <optional>
@@ -31,9 +32,15 @@ struct Context {
   Catalogue catalogue() const;
   const Exercise& exercise(const Catalogue& c, const std::string& id) const;  // throws UsageError
   Workspace workspace() const { return {workspace_dir}; }
-  Store store() const { return Store(workspace().database()); }
+  Store store() const;  // throws NotWritable for a read-only workspace
   bool stdout_is_terminal() const;
+  bool color() const;  // on a terminal, unless NO_COLOR is set to anything (https://no-color.org)
 };
+
+// "1 judge run", "2 judge runs", "0.5 minutes".
+inline std::string counted(double n, const std::string& noun) {
+  return fmt::format("{:g} {}{}", n, noun, n == 1 ? "" : "s");
+}
 
 void setup_list(CLI::App& app, Context& ctx);
 void setup_show(CLI::App& app, Context& ctx);

@@ -1,5 +1,6 @@
 // kata: the command line. main only wires the verbs together; each verb lives in its own setup function.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <csignal>
@@ -16,8 +17,53 @@ const Exercise& Context::exercise(const Catalogue& c, const std::string& id) con
   throw UsageError(c.unknown_message(id));
 }
 
+Store Context::store() const {
+  workspace().require_writable();  // SQLite would call a read-only database damaged
+  return Store(workspace().database());
+}
+
 bool Context::stdout_is_terminal() const { return isatty(STDOUT_FILENO); }
 
+bool Context::color() const {
+  const char* no_color = std::getenv("NO_COLOR");
+  return stdout_is_terminal() && !(no_color && *no_color);
+}
+
+namespace {
+
+constexpr const char* kVersion = "kata 0.1.0";
+
+// No verb, or one kata does not know: CLI11 would only say "A subcommand is required".
+int missing_verb(const CLI::App& app) {
+  auto extras = app.remaining();
+  if (extras.empty()) {
+    fmt::print(stderr, "{}", app.help());
+    return 2;
+  }
+  const std::string& word = extras.front();
+  fmt::print(stderr, "error: unknown {} '{}'; run kata --help for the list\n",
+             word.rfind('-', 0) == 0 ? "option" : "command", word);
+  return 2;
+}
+
+// Whether the verb asked for --json (`mock start --json` is two levels down).
+bool json_requested(const CLI::App& app) {
+  for (const CLI::App* verb : app.get_subcommands()) {
+    const CLI::Option* json = verb->get_option_no_throw("--json");
+    if ((json && json->count() > 0) || json_requested(*verb)) return true;
+  }
+  return false;
+}
+
+// A script that asked for --json gets the error as JSON on stdout too, so stdout is never empty.
+int fail(const CLI::App& app, int exit_code, const std::string& message) {
+  if (json_requested(app))
+    fmt::print("{}\n", nlohmann::json{{"error", message}, {"exit_code", exit_code}}
+                           .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  return exit_code;
+}
+
+}  // namespace
 }  // namespace kata
 
 int main(int argc, char** argv) {
@@ -25,6 +71,8 @@ int main(int argc, char** argv) {
   kata::Context ctx;
   CLI::App app{"torchkata: ML coding-interview practice in C++ with LibTorch", "kata"};
   app.require_subcommand(1);
+  app.get_formatter()->column_width(16);  // the help fits 80 columns; the verbs inherit it
+  app.set_version_flag("--version", kata::kVersion);
   ctx.workspace_dir = ctx.source_dir / "workspace";
   const char* judge_dir = std::getenv("KATA_JUDGE_DIR");
   ctx.judge_dir = judge_dir ? kata::fs::path(judge_dir) : kata::fs::path(KATA_BUILD_DIR) / "judge";
@@ -44,13 +92,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (app.get_subcommands().empty()) return kata::missing_verb(app);
+    app.exit(e);
+    return kata::fail(app, 2, e.what());
   } catch (const kata::UsageError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
-    return 2;
+    return kata::fail(app, 2, e.what());
   } catch (const std::exception& e) {  // EnvironmentError, StoreError, and anything the machine threw at us
     fmt::print(stderr, "error: {}\n", e.what());
-    return 3;
+    return kata::fail(app, 3, e.what());
   }
   return ctx.exit_code;
 }

@@ -1,6 +1,7 @@
 #include "mock.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,18 +9,6 @@
 
 namespace kata {
 namespace {
-
-std::vector<std::string> split_ids(const std::vector<std::string>& items) {
-  std::vector<std::string> ids;
-  for (const auto& item : items) {
-    size_t start = 0;
-    for (size_t comma; (comma = item.find(',', start)) != std::string::npos; start = comma + 1)
-      ids.push_back(item.substr(start, comma - start));
-    ids.push_back(item.substr(start));
-  }
-  ids.erase(std::remove(ids.begin(), ids.end(), ""), ids.end());
-  return ids;
-}
 
 // Unsolved exercises first, in random order; then the rest.
 std::string pick_exercise(const Context& ctx, const Catalogue& catalogue, const std::string& topic) {
@@ -42,9 +31,8 @@ double now_seconds() {
 }
 
 Round start_round(const Context& ctx, const RoundRequest& request) {
-  if (request.minutes <= 0) throw UsageError("--minutes must be more than 0");
   auto catalogue = ctx.catalogue();
-  auto ids = split_ids(request.exercises);
+  auto ids = request.exercises;
   if (ids.empty()) ids.push_back(pick_exercise(ctx, catalogue, request.topic));
   std::vector<const Exercise*> exercises;
   for (const auto& id : ids) exercises.push_back(&ctx.exercise(catalogue, id));
@@ -57,7 +45,7 @@ Round start_round(const Context& ctx, const RoundRequest& request) {
   double started = now_seconds();
   int64_t id = store.start_round(ids, started, started + request.minutes * 60);
   auto ws = ctx.workspace();
-  for (const auto* e : exercises) ws.copy_stub(*e, ws.round_file(id, e->id));
+  for (const auto* e : exercises) ws.create_round_file(*e, id);
   return *store.active_round();
 }
 
@@ -72,9 +60,10 @@ Verdict round_verdict(const std::vector<Judgement>& judgements) {
   return Verdict::accepted;
 }
 
-Submission submit_round(const Context& ctx, const Round& round, StepDisplay& display) {
+namespace {
+
+std::vector<Judgement> judge_round_files(const Context& ctx, const Round& round, StepDisplay& display) {
   auto catalogue = ctx.catalogue();
-  double ended = now_seconds();
   std::vector<Judgement> judgements;
   for (const auto& id : round.exercises) {
     const auto& e = ctx.exercise(catalogue, id);
@@ -82,7 +71,31 @@ Submission submit_round(const Context& ctx, const Round& round, StepDisplay& dis
         judge_and_record(ctx, e, ctx.workspace().round_file(round.id, id), random_seed(), round.id, display));
   }
   display.finish();
-  return close_round(ctx, round, std::move(judgements), ended);
+  return judgements;
+}
+
+double last_saved(const fs::path& file) {
+  struct stat st {};
+  return stat(file.c_str(), &st) == 0 ? st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9 : 0;
+}
+
+}  // namespace
+
+Submission submit_round(const Context& ctx, const Round& round, StepDisplay& display) {
+  double ended = now_seconds();
+  return close_round(ctx, round, judge_round_files(ctx, round, display), ended);
+}
+
+Submission finish_expired_round(const Context& ctx, const Round& round, StepDisplay& display) {
+  double ended = round.deadline;
+  for (const auto& id : round.exercises) ended = std::max(ended, last_saved(ctx.workspace().round_file(round.id, id)));
+  return close_round(ctx, round, judge_round_files(ctx, round, display), ended);
+}
+
+std::optional<Submission> finish_if_expired(const Context& ctx, StepDisplay& display) {
+  auto round = ctx.store().active_round();
+  if (!round || round->deadline > now_seconds()) return std::nullopt;
+  return finish_expired_round(ctx, *round, display);
 }
 
 Submission close_round(const Context& ctx, const Round& round, std::vector<Judgement> judgements, double ended) {

@@ -14,7 +14,7 @@
 namespace kata {
 
 struct RoundRequest {
-  std::vector<std::string> exercises;  // empty: pick one not solved recently
+  std::vector<std::string> exercises;  // one or two ids; empty: pick one not solved recently
   std::string topic;                   // limits the pick
   double minutes = 45;
 };
@@ -32,6 +32,11 @@ struct Submission {
 };
 // Judges the last saved version of every file of the round and closes it.
 Submission submit_round(const Context& ctx, const Round& round, StepDisplay& display);
+// A round whose clock ran out, judged at its files' last saved versions as the interactive round does at
+// zero: it ends at the deadline, or at the last save if a file was saved after it.
+Submission finish_expired_round(const Context& ctx, const Round& round, StepDisplay& display);
+// Finishes the active round if its clock has run out, so that a new one can start.
+std::optional<Submission> finish_if_expired(const Context& ctx, StepDisplay& display);
 // Closes the round with judgements already made (the interactive round stops its clock at acceptance).
 Submission close_round(const Context& ctx, const Round& round, std::vector<Judgement> judgements, double ended);
 void abandon_round(const Context& ctx, const Round& round);

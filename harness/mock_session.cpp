@@ -13,6 +13,7 @@
 
 #include "judging.h"
 #include "report.h"
+#include "table.h"
 
 namespace kata {
 namespace {
@@ -50,30 +51,49 @@ struct Session {
   const Context& ctx;
   Round round;
   Catalogue catalogue;
-  std::map<std::string, std::unique_ptr<FileWatch>> watches;
-  std::map<std::string, Judgement> latest;  // last judgement of each exercise in this round
-  std::vector<std::string> shown_hints;
-  std::string banner;  // the last warning or event, shown under the clock
-  std::vector<int> warnings_left;  // minutes still to warn at
+  std::map<std::string, std::unique_ptr<FileWatch>> watches = {};
+  std::map<std::string, Judgement> latest = {};  // last judgement of each exercise since the round (re)started
+  std::map<std::string, RoundJudgement> earlier = {};  // the last ones before a resume: their verdicts only
+  std::vector<std::pair<std::string, int>> hints = {};  // given in this round, here or by ./kata hint: id, level
+  std::string banner = "";  // the last warning or event, shown under the clock
+  std::vector<int> warnings_left = {15, 5, 1};  // minutes still to warn at
 
   double remaining() const { return round.deadline - now_seconds(); }
   const Exercise& exercise(const std::string& id) const { return ctx.exercise(catalogue, id); }
 
+  bool accepted(const std::string& id) const {
+    if (latest.count(id)) return latest.at(id).verdict == Verdict::accepted;
+    return earlier.count(id) && earlier.at(id).verdict == to_string(Verdict::accepted);
+  }
+
   bool all_accepted() const {
-    for (const auto& id : round.exercises)
-      if (!latest.count(id) || latest.at(id).verdict != Verdict::accepted) return false;
-    return true;
+    return std::all_of(round.exercises.begin(), round.exercises.end(), [&](const auto& id) { return accepted(id); });
   }
 
   // The exercise that still needs work: hints are for it.
   const std::string& current() const {
     for (const auto& id : round.exercises)
-      if (!latest.count(id) || latest.at(id).verdict != Verdict::accepted) return id;
+      if (!accepted(id)) return id;
     return round.exercises.front();
   }
 
+  std::string last_save(const std::string& id, bool color) const {
+    if (latest.count(id)) {
+      const auto& j = latest.at(id);
+      return fmt::format("  last save: {} ({}/{} checks)\n", verdict_label(j.verdict, {color, true}),
+                         j.checks_passed(), j.checks.size()) +
+             render(j, {color, true});
+    }
+    if (earlier.count(id)) {
+      const auto& j = earlier.at(id);
+      return fmt::format("  last save: {} ({}/{} checks), judged before you left;\n  save to see the details\n",
+                         j.verdict, j.checks_passed, j.checks_total);
+    }
+    return "  last save: not judged yet — save the file to judge it\n";
+  }
+
   void draw(const std::string& activity) const {
-    bool color = ctx.stdout_is_terminal();
+    bool color = ctx.color();
     std::string out = "\033[H\033[2J";
     double left = std::max(0.0, remaining());
     auto clock_style = left < 300 ? fmt::fg(fmt::terminal_color::red) : fmt::fg(fmt::terminal_color::cyan);
@@ -83,19 +103,15 @@ struct Session {
     for (const auto& id : round.exercises) {
       out += fmt::format("{} — {}\n  statement: {}\n  edit:      {}\n", id, exercise(id).title,
                          exercise(id).statement().string(), ctx.workspace().round_file(round.id, id).string());
-      if (latest.count(id)) {
-        const auto& j = latest.at(id);
-        out += fmt::format("  last save: {} ({}/{} checks)\n", verdict_label(j.verdict, {color, true}),
-                           j.checks_passed(), j.checks.size());
-        out += render(j, {color, true});
-      } else {
-        out += "  last save: not judged yet — save the file to judge it\n";
-      }
-      out += "\n";
+      out += last_save(id, color) + "\n";
     }
-    for (size_t i = 0; i < shown_hints.size(); ++i) out += fmt::format("hint {}: {}\n", i + 1, shown_hints[i]);
+    for (const auto& [id, level] : hints) {
+      const auto& all = exercise(id).hints;
+      if (level <= static_cast<int>(all.size()))
+        out += hanging(fmt::format("hint {}/{} ({}): ", level, all.size(), id), all[level - 1]);
+    }
     if (!banner.empty()) out += fmt::format("\n{}\n", banner);
-    out += activity.empty() ? "\n[h] hint   [s] submit   [q] abandon   (Ctrl-C leaves; the clock keeps running)\n"
+    out += activity.empty() ? "\n[h] hint  [s] submit  [q] abandon  (Ctrl-C leaves; the clock keeps running)\n"
                             : "\n" + activity + "\n";
     fmt::print("{}", out);
     std::fflush(stdout);
@@ -103,7 +119,7 @@ struct Session {
 
   void warn_if_due() {
     while (!warnings_left.empty() && remaining() <= warnings_left.front() * 60) {
-      banner = fmt::format("\a⚠ {} minute{} left", warnings_left.front(), warnings_left.front() == 1 ? "" : "s");
+      banner = fmt::format("\a⚠ {} left", counted(warnings_left.front(), "minute"));
       warnings_left.erase(warnings_left.begin());
     }
   }
@@ -115,25 +131,65 @@ struct Session {
                                                  random_seed(), round.id, quiet));
   }
 
+  // Judges every file saved since the last look; the submission once everything is accepted.
+  std::optional<Submission> judge_saves() {
+    for (const auto& [id, watch] : watches) {
+      if (!watch->changed(/*timeout_ms=*/0)) continue;
+      double saved_at = now_seconds();
+      judge_save(id);
+      if (all_accepted()) return close(saved_at);
+    }
+    return std::nullopt;
+  }
+
+  bool confirm(const std::string& question) {
+    draw(question);
+    return read_key(/*timeout_ms=*/-1) == 'y';
+  }
+
+  Submission submit() {
+    draw("submitting ...");
+    StepDisplay quiet(StepDisplay::Mode::quiet);
+    return submit_round(ctx, round, quiet);
+  }
+
   void hint() {
     const auto& e = exercise(current());
-    size_t given = 0;
-    for (const auto& h : shown_hints) given += std::count(e.hints.begin(), e.hints.end(), h);
-    if (given == e.hints.size()) {
-      banner = "no more hints for " + e.id;
-      return;
+    auto store = ctx.store();
+    if (!store.next_round_hint(round.id, e.id, static_cast<int>(e.hints.size()))) banner = "no more hints for " + e.id;
+    hints = store.round_hints(round.id);
+  }
+
+  // Every exercise is accepted. A judgement from before a resume kept only its verdict, so then the files
+  // are judged again for the scorecard.
+  Submission close(double saved_at) {
+    std::vector<Judgement> judgements;
+    for (const auto& id : round.exercises) {
+      if (!latest.count(id)) {
+        StepDisplay quiet(StepDisplay::Mode::quiet);
+        return submit_round(ctx, round, quiet);
+      }
+      judgements.push_back(latest.at(id));
     }
-    shown_hints.push_back(e.hints[given]);
-    ctx.store().count_round_hint(round.id);
+    return close_round(ctx, round, std::move(judgements), saved_at);
   }
 };
 
-Round start_or_resume(const Context& ctx, const RoundRequest& request, std::string& banner) {
-  if (auto active = ctx.store().active_round()) {
-    banner = fmt::format("resumed mock round {}: the clock kept running while you were away", active->id);
-    return *active;
+// A new round, or the active one as it was left: its verdicts so far, its hints, the warnings still due.
+Session open_session(const Context& ctx, const RoundRequest& request) {
+  auto store = ctx.store();
+  auto active = store.active_round();
+  Session session{ctx, active ? *active : start_round(ctx, request), ctx.catalogue()};
+  if (active) {
+    session.banner = fmt::format("resumed mock round {}: the clock kept running while you were away", active->id);
+    session.earlier = store.last_round_judgements(active->id);
   }
-  return start_round(ctx, request);
+  session.hints = store.round_hints(session.round.id);
+  while (!session.warnings_left.empty() && session.remaining() <= session.warnings_left.front() * 60)
+    session.warnings_left.erase(session.warnings_left.begin());  // already past when the round (re)started
+  for (const auto& id : session.round.exercises)
+    session.watches[id] = std::make_unique<FileWatch>(ctx.workspace().round_file(session.round.id, id));
+  return session;
 }
 
 void on_signal(int) { g_stop = 1; }
@@ -158,12 +214,12 @@ std::string scorecard(const Context& ctx, const Submission& s, bool color) {
                      r.checks_passed, r.checks_total);
   out += fmt::format("time used    {} of {} ({})\n", format_clock(used), format_clock(r.deadline - r.started),
                      r.within_time ? "within time" : "after the deadline");
-  out += fmt::format("judge runs   {}\nhints used   {}\n", r.judge_runs, r.hints);
+  out += fmt::format("effort       {}, {}\n", counted(r.judge_runs, "judge run"), counted(r.hints, "hint"));
   for (const auto& j : s.judgements) {
     if (j.verdict != Verdict::accepted) out += fmt::format("\n{}:\n{}", j.exercise, render(j, {color, true}));
     const auto& e = ctx.exercise(catalogue, j.exercise);
     out += fmt::format("\nfollow-up questions on {}:\n", e.id);
-    for (size_t i = 0; i < e.followups.size(); ++i) out += fmt::format("  {}. {}\n", i + 1, e.followups[i]);
+    for (size_t i = 0; i < e.followups.size(); ++i) out += hanging(fmt::format("  {}. ", i + 1), e.followups[i]);
     out += fmt::format("the reference, when you want it: ./kata solution {}\n", e.id);
   }
   return out;
@@ -172,60 +228,40 @@ std::string scorecard(const Context& ctx, const Submission& s, bool color) {
 int run_session(const Context& ctx, const RoundRequest& request) {
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
     throw UsageError("the interactive round needs a terminal; script a round with ./kata mock start, status and submit");
-  std::string banner;
-  Session session{ctx, start_or_resume(ctx, request, banner), ctx.catalogue(), {}, {}, {}, banner, {15, 5, 1}};
-  while (!session.warnings_left.empty() && session.remaining() <= session.warnings_left.front() * 60)
-    session.warnings_left.erase(session.warnings_left.begin());  // already past when the round (re)started
-  for (const auto& id : session.round.exercises)
-    session.watches[id] = std::make_unique<FileWatch>(ctx.workspace().round_file(session.round.id, id));
-
+  Session session = open_session(ctx, request);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGHUP, on_signal);
   std::optional<Submission> result;
+  bool abandoned = false;
   {
     RawTerminal raw;
-    while (!g_stop && !result) {
+    while (!g_stop && !result && !abandoned) {
       session.warn_if_due();
       if (session.remaining() <= 0) {
         session.draw("time is up: judging your last saved version ...");
         StepDisplay quiet(StepDisplay::Mode::quiet);
-        result = submit_round(ctx, session.round, quiet);
+        result = finish_expired_round(ctx, session.round, quiet);
         break;
       }
       session.draw("");
       char key = read_key(/*timeout_ms=*/250);
       if (key == 'h') session.hint();
-      if (key == 's') {
-        session.draw("submitting ...");
-        StepDisplay quiet(StepDisplay::Mode::quiet);
-        result = submit_round(ctx, session.round, quiet);
-      }
-      if (key == 'q') {
-        session.draw("abandon this round? [y/N]");
-        if (read_key(/*timeout_ms=*/-1) == 'y') {
-          abandon_round(ctx, session.round);
-          fmt::print("\nmock round {} abandoned\n", session.round.id);
-          return 1;
-        }
-      }
-      for (const auto& [id, watch] : session.watches) {
-        if (result || !watch->changed(/*timeout_ms=*/0)) continue;
-        double saved_at = now_seconds();
-        session.judge_save(id);
-        if (session.all_accepted()) {
-          std::vector<Judgement> judgements;
-          for (const auto& ex : session.round.exercises) judgements.push_back(session.latest.at(ex));
-          result = close_round(ctx, session.round, std::move(judgements), saved_at);
-        }
-      }
+      if (key == 's' && session.confirm("submit now and stop the clock? [y/N]")) result = session.submit();
+      if (key == 'q' && session.confirm("abandon this round? [y/N]")) abandoned = true;
+      if (!result && !abandoned) result = session.judge_saves();
     }
+  }
+  if (abandoned) {
+    abandon_round(ctx, session.round);
+    fmt::print("\nmock round {} abandoned\n", session.round.id);
+    return 1;
   }
   if (!result) {
     fmt::print("\nleft mock round {}; its clock keeps running: ./kata mock resumes it\n", session.round.id);
     return 1;
   }
-  fmt::print("\033[H\033[2J{}", scorecard(ctx, *result, true));
+  fmt::print("\033[H\033[2J{}", scorecard(ctx, *result, ctx.color()));
   return round_verdict(result->judgements) == Verdict::accepted ? 0 : 1;
 }
 

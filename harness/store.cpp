@@ -9,7 +9,7 @@
 namespace kata {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2 added round_hints; the tables of 1 are unchanged
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS judgements (
@@ -36,6 +36,12 @@ CREATE TABLE IF NOT EXISTS rounds (
   hints INTEGER NOT NULL DEFAULT 0,
   checks_passed INTEGER NOT NULL DEFAULT 0,
   checks_total INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS round_hints (
+  round_id INTEGER NOT NULL REFERENCES rounds(id),
+  exercise TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  PRIMARY KEY (round_id, exercise, level)
 );
 )sql";
 
@@ -176,11 +182,47 @@ std::optional<Round> Store::active_round() {
   return std::nullopt;
 }
 
-void Store::count_round_hint(int64_t round) {
-  guarded("write", [&] {
-    SQLite::Statement q(*db_, "UPDATE rounds SET hints = hints + 1 WHERE id = ?");
+std::optional<int> Store::next_round_hint(int64_t round, const std::string& exercise, int available) {
+  return guarded("write", [&]() -> std::optional<int> {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);  // read then write: lock first
+    SQLite::Statement read(*db_, "SELECT COUNT(*) FROM round_hints WHERE round_id = ? AND exercise = ?");
+    read.bind(1, round);
+    read.bind(2, exercise);
+    read.executeStep();
+    int level = read.getColumn(0).getInt() + 1;
+    if (level > available) return std::nullopt;
+    SQLite::Statement add(*db_, "INSERT INTO round_hints (round_id, exercise, level) VALUES (?, ?, ?)");
+    add.bind(1, round);
+    add.bind(2, exercise);
+    add.bind(3, level);
+    add.exec();
+    SQLite::Statement count(*db_, "UPDATE rounds SET hints = hints + 1 WHERE id = ?");
+    count.bind(1, round);
+    count.exec();
+    tx.commit();
+    return level;
+  });
+}
+
+std::vector<std::pair<std::string, int>> Store::round_hints(int64_t round) {
+  return guarded("read", [&] {
+    std::vector<std::pair<std::string, int>> hints;
+    SQLite::Statement q(*db_, "SELECT exercise, level FROM round_hints WHERE round_id = ? ORDER BY rowid");
     q.bind(1, round);
-    q.exec();
+    while (q.executeStep()) hints.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt());
+    return hints;
+  });
+}
+
+std::map<std::string, RoundJudgement> Store::last_round_judgements(int64_t round) {
+  return guarded("read", [&] {
+    std::map<std::string, RoundJudgement> last;
+    SQLite::Statement q(*db_, "SELECT exercise, verdict, checks_passed, checks_total FROM judgements "
+                              "WHERE round_id = ? ORDER BY id");
+    q.bind(1, round);
+    while (q.executeStep())
+      last[q.getColumn(0).getString()] = {q.getColumn(1).getString(), q.getColumn(2).getInt(), q.getColumn(3).getInt()};
+    return last;
   });
 }
 

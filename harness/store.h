@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kata {
@@ -28,6 +29,11 @@ struct Round {
   int hints = 0, judge_runs = 0, checks_passed = 0, checks_total = 0;
 };
 
+struct RoundJudgement {
+  std::string verdict;
+  int checks_passed = 0, checks_total = 0;
+};
+
 class Store {
  public:
   explicit Store(const std::filesystem::path& path);
@@ -41,7 +47,13 @@ class Store {
 
   int64_t start_round(const std::vector<std::string>& exercises, double started, double deadline);
   std::optional<Round> active_round();
-  void count_round_hint(int64_t round);
+  // The next hint level (1-based) of an exercise in a round, counted in the round; nullopt once all
+  // `available` hints were given. A round's hints start from the first, whatever practice has seen.
+  std::optional<int> next_round_hint(int64_t round, const std::string& exercise, int available);
+  // The hints given in a round, in order: exercise and level.
+  std::vector<std::pair<std::string, int>> round_hints(int64_t round);
+  // The last judgement of each exercise judged in a round.
+  std::map<std::string, RoundJudgement> last_round_judgements(int64_t round);
   void finish_round(int64_t round, const std::string& verdict, double ended, int checks_passed, int checks_total);
   std::vector<Round> rounds();
 

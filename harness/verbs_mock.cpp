@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "mock.h"
 #include "mock_session.h"
 #include "report.h"
+#include "table.h"
 
 namespace kata {
 namespace {
@@ -18,6 +22,33 @@ struct MockOptions {
   double minutes = 45;
   bool json = false;
 };
+
+// More than two exercises would not fit one interview; a pair makes a longer round.
+constexpr size_t kMaxExercises = 2;
+
+// A round of 0 minutes or less would be over before it began.
+const CLI::Validator kMinutes(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      double minutes = std::strtod(text.c_str(), &end);
+      if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(minutes) && minutes > 0) return "";
+      return fmt::format("'{}' is not a length: a round lasts more than 0 minutes", text);
+    },
+    "MINUTES");
+
+// The round asked for: one exercise or two, each named once (CLI11 has split ID,ID at the comma).
+RoundRequest request_of(const MockOptions& opt) {
+  std::vector<std::string> ids;
+  for (const auto& id : opt.exercises) {
+    if (id.empty()) continue;
+    if (std::find(ids.begin(), ids.end(), id) != ids.end())
+      throw UsageError(fmt::format("--exercise names {} twice", id));
+    ids.push_back(id);
+  }
+  if (ids.size() > kMaxExercises)
+    throw UsageError(fmt::format("a round takes one exercise or two, not {}: {}", ids.size(), fmt::join(ids, ", ")));
+  return {ids, opt.topic, opt.minutes};
+}
 
 nlohmann::json files_of(const Context& ctx, const Round& r) {
   auto files = nlohmann::json::object();
@@ -43,11 +74,16 @@ void print(const Context&, bool json, const nlohmann::json& j, const std::string
 }
 
 void run_start(Context& ctx, const MockOptions& opt) {
-  auto r = start_round(ctx, {opt.exercises, opt.topic, opt.minutes});
-  std::string human = fmt::format("mock round {} started: {:.0f} minutes\n", r.id, (r.deadline - r.started) / 60);
+  auto request = request_of(opt);
+  StepDisplay display(display_mode(opt.json));
+  if (auto expired = finish_if_expired(ctx, display))
+    fmt::print(stderr, "mock round {} ran out of time; judged as last saved: {}\n", expired->round.id,
+               to_string(round_verdict(expired->judgements)));
+  auto r = start_round(ctx, request);
+  std::string human = fmt::format("mock round {} started: {}\n", r.id, counted((r.deadline - r.started) / 60, "minute"));
   for (const auto& id : r.exercises)
     human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());
-  human += "submit with ./kata mock submit (or run ./kata mock for the clock and judging on save)\n";
+  human += "hand it in with ./kata mock submit; ./kata mock shows the clock and judges on save\n";
   print(ctx, opt.json, round_json(ctx, r), human);
 }
 
@@ -59,8 +95,8 @@ void run_status(Context& ctx, const MockOptions& opt) {
   j["judge_runs"] = r.judge_runs;
   j["hints"] = r.hints;
   print(ctx, opt.json, j,
-        fmt::format("mock round {} ({}): {} left, {} judge runs, {} hints\n", r.id, fmt::join(r.exercises, ", "),
-                    format_clock(remaining(r)), r.judge_runs, r.hints));
+        fmt::format("mock round {} ({}): {} left, {}, {}\n", r.id, fmt::join(r.exercises, ", "),
+                    format_clock(remaining(r)), counted(r.judge_runs, "judge run"), counted(r.hints, "hint")));
 }
 
 nlohmann::json submission_json(const Context& ctx, const Submission& s) {
@@ -83,7 +119,7 @@ void run_submit(Context& ctx, const MockOptions& opt) {
   auto round = active_round(ctx);
   StepDisplay display(display_mode(opt.json));
   auto s = submit_round(ctx, round, display);
-  print(ctx, opt.json, submission_json(ctx, s), scorecard(ctx, s, ctx.stdout_is_terminal()));
+  print(ctx, opt.json, submission_json(ctx, s), scorecard(ctx, s, ctx.color()));
   ctx.exit_code = round_verdict(s.judgements) == Verdict::accepted ? 0 : 1;
 }
 
@@ -99,6 +135,19 @@ std::string sparkline(const std::vector<double>& values) {
   std::string line;
   for (double v : values) line += bars[*hi > *lo ? static_cast<int>((v - *lo) / (*hi - *lo) * 7) : 3];
   return line;
+}
+
+// Minutes to solve each exercise, the most recent rounds only so that the line fits the screen.
+std::string trends(const std::map<std::string, std::vector<double>>& solve_times) {
+  constexpr size_t kRecent = 20;
+  Table table({{"exercise", Table::Align::left, 1}, {"minutes to solve"}, {"last", Table::Align::right},
+               {"best", Table::Align::right}});
+  for (const auto& [exercises, minutes] : solve_times) {
+    std::vector<double> recent(minutes.end() - std::min(minutes.size(), kRecent), minutes.end());
+    table.add({exercises, sparkline(recent), fmt::format("{:.1f}", minutes.back()),
+               fmt::format("{:.1f}", *std::min_element(minutes.begin(), minutes.end()))});
+  }
+  return table.render();
 }
 
 void run_history(Context& ctx, bool json) {
@@ -121,22 +170,20 @@ void run_history(Context& ctx, bool json) {
     fmt::print("no mock rounds yet: ./kata mock starts one\n");
     return;
   }
-  fmt::print("{:>5}  {:<30} {:<16} {:<22} {:>7} {:>6} {:>5}  {}\n", "round", "exercise", "started", "verdict", "time",
-             "judged", "hints", "in time");
+  using Align = Table::Align;
+  Table table({{"round", Align::right}, {"exercise", Align::left, 1}, {"started", Align::left, 2}, {"verdict"},
+               {"time", Align::right}, {"runs", Align::right}, {"hints", Align::right}, {"in time"}});
   std::map<std::string, std::vector<double>> solve_times;
   for (const auto& r : rounds) {
     double elapsed = (r.ended ? *r.ended : now_seconds()) - r.started;
-    std::string exercises = fmt::format("{}", fmt::join(r.exercises, ","));
-    fmt::print("{:>5}  {:<30} {:<16} {:<22} {:>7} {:>6} {:>5}  {}\n", r.id, exercises, format_date(r.started),
-               r.verdict.empty() ? "active" : r.verdict, format_clock(elapsed), r.judge_runs, r.hints,
-               r.verdict.empty() ? "" : (r.within_time ? "yes" : "no"));
+    std::string exercises = fmt::format("{}", fmt::join(r.exercises, ", "));
+    table.add({std::to_string(r.id), exercises, format_date(r.started), r.verdict.empty() ? "active" : r.verdict,
+               format_clock(elapsed), std::to_string(r.judge_runs), std::to_string(r.hints),
+               r.verdict.empty() ? "" : (r.within_time ? "yes" : "no")});
     if (r.verdict == "accepted") solve_times[exercises].push_back(elapsed / 60);
   }
-  if (!ctx.stdout_is_terminal() || solve_times.empty()) return;
-  fmt::print("\nminutes to solve, oldest to newest:\n");
-  for (const auto& [exercises, minutes] : solve_times)
-    fmt::print("  {:<30} {}  last {:.1f}, best {:.1f}\n", exercises, sparkline(minutes), minutes.back(),
-               *std::min_element(minutes.begin(), minutes.end()));
+  fmt::print("{}", table.render());
+  if (ctx.stdout_is_terminal() && !solve_times.empty()) fmt::print("\n{}", trends(solve_times));
 }
 
 }  // namespace
@@ -145,10 +192,11 @@ void setup_mock(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<MockOptions>();
   auto* mock = app.add_subcommand("mock", "a timed mock round: the clock, judging on save, then a scorecard");
   auto add_round_options = [&](CLI::App* cmd) {
-    cmd->add_option("--exercise", opt->exercises, "exercise id, or two as ID,ID (default: one not solved recently)")
+    cmd->add_option("--exercise", opt->exercises,
+                    "at most two ids, as ID,ID (default: one not solved recently)")
         ->delimiter(',');
     cmd->add_option("--topic", opt->topic, "pick among this topic's exercises");
-    cmd->add_option("--minutes", opt->minutes, "length of the round (default 45; decimals allowed)");
+    cmd->add_option("--minutes", opt->minutes, "length of the round (default 45; decimals allowed)")->check(kMinutes);
   };
   add_round_options(mock);
   mock->require_subcommand(0, 1);
@@ -171,7 +219,7 @@ void setup_mock(CLI::App& app, Context& ctx) {
   abandon->callback([&ctx, opt] { run_abandon(ctx, *opt); });
 
   mock->callback([&ctx, opt, mock] {
-    if (mock->get_subcommands().empty()) ctx.exit_code = run_session(ctx, {opt->exercises, opt->topic, opt->minutes});
+    if (mock->get_subcommands().empty()) ctx.exit_code = run_session(ctx, request_of(*opt));
   });
 }
 

@@ -2,12 +2,15 @@
 #include <fmt/color.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "cli.h"
+#include "table.h"
 
 namespace kata {
 namespace {
@@ -38,6 +41,23 @@ std::string status_of(const std::map<std::string, std::string>& judged, const Wo
   return fs::exists(ws.attempt(e.id)) ? "attempted" : "new";
 }
 
+struct HintLevel {
+  int level;
+  std::optional<int64_t> round;  // the mock round that counted this hint
+};
+
+// During a mock round on the exercise, hints are the round's: they start again from the first and count
+// against the round, as `h` does in ./kata mock. Past the last hint, the last one is shown again, uncounted.
+HintLevel next_hint(const Context& ctx, const Exercise& e) {
+  auto store = ctx.store();
+  int available = static_cast<int>(e.hints.size());
+  auto round = store.active_round();
+  if (!round || std::find(round->exercises.begin(), round->exercises.end(), e.id) == round->exercises.end())
+    return {store.next_hint(e.id, available), std::nullopt};
+  if (auto level = store.next_round_hint(round->id, e.id, available)) return {*level, round->id};
+  return {available, std::nullopt};
+}
+
 }  // namespace
 
 void setup_list(CLI::App& app, Context& ctx) {
@@ -56,13 +76,14 @@ void setup_list(CLI::App& app, Context& ctx) {
       fmt::print("{}\n", nlohmann::json{{"exercises", out}}.dump(2));
       return;
     }
-    fmt::print("{:<18} {:<34} {:<20} {:<10} {:>4}  {}\n", "id", "title", "topic", "difficulty", "min", "status");
+    Table table({{"id"}, {"title", Table::Align::left, 2}, {"topic", Table::Align::left, 1}, {"level"},
+                 {"min", Table::Align::right}, {"status"}});
     for (const auto& e : catalogue.all()) {
       std::string status = status_of(judged, ws, e);
-      if (ctx.stdout_is_terminal() && status == "solved")
-        status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
-      fmt::print("{:<18} {:<34} {:<20} {:<10} {:>4}  {}\n", e.id, e.title, e.topic, e.difficulty, e.minutes, status);
+      if (ctx.color() && status == "solved") status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
+      table.add({e.id, e.title, e.topic, e.difficulty, std::to_string(e.minutes), status});
     }
+    fmt::print("{}", table.render());
   });
 }
 
@@ -106,20 +127,21 @@ void setup_start(CLI::App& app, Context& ctx) {
 }
 
 void setup_hint(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (remembered)");
+  auto* cmd = app.add_subcommand("hint", "the next hint for an exercise (counted in a mock round)");
   auto opt = exercise_options(cmd);
   cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
     const auto& e = ctx.exercise(catalogue, opt->id);
-    int level = ctx.store().next_hint(e.id, static_cast<int>(e.hints.size()));
+    auto [level, round] = next_hint(ctx, e);
     if (opt->json) {
-      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"level", level}, {"of", e.hints.size()},
-                                        {"hint", e.hints[level - 1]}}
-                             .dump(2));
+      nlohmann::json out{{"id", e.id}, {"level", level}, {"of", e.hints.size()}, {"hint", e.hints[level - 1]}};
+      if (round) out["round_id"] = *round;
+      fmt::print("{}\n", out.dump(2));
       return;
     }
-    for (int i = 0; i < level; ++i) fmt::print("hint {}/{}: {}\n", i + 1, e.hints.size(), e.hints[i]);
+    for (int i = 0; i < level; ++i) fmt::print("{}", hanging(fmt::format("hint {}/{}: ", i + 1, e.hints.size()), e.hints[i]));
     if (level == static_cast<int>(e.hints.size())) fmt::print("(that was the last hint)\n");
+    if (round) fmt::print("(counted in mock round {})\n", *round);
   });
 }
 
@@ -149,6 +171,8 @@ void setup_solution(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opt] {
     auto catalogue = ctx.catalogue();
     const auto& e = ctx.exercise(catalogue, opt->id);
+    if (!opt->yes && !isatty(STDIN_FILENO))  // nobody to ask: a script must say so
+      throw UsageError("no terminal to ask whether to show the solution: pass --yes");
     if (!opt->yes) {
       fmt::print(stderr, "Show the reference solution for {}? It spoils the exercise. [y/N] ", e.id);
       std::string answer;

@@ -1,9 +1,15 @@
 // The CLI through its front door: exit codes, messages, the workspace and the database, mock rounds.
 // Each test gets a fresh workspace.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -34,6 +40,73 @@ void write_file(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
 
+// A command on a pseudo-terminal (stdin, stdout and stderr), as a learner at a terminal would run it.
+class Terminal {
+ public:
+  explicit Terminal(const std::string& command) {
+    winsize size{50, 120, 0, 0};
+    pid_ = forkpty(&fd_, nullptr, nullptr, &size);
+    if (pid_ == 0) {
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~Terminal() {
+    if (pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+
+  // True once `text` appears in output not yet matched, within `seconds`.
+  bool wait_for(const std::string& text, double seconds = 20) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (true) {
+      if (auto at = output.find(text, matched_); at != std::string::npos) {
+        matched_ = at + text.size();
+        return true;
+      }
+      if (std::chrono::steady_clock::now() > deadline || !read_some(100)) return false;
+    }
+  }
+  void type(const std::string& keys) { ASSERT_EQ(write(fd_, keys.data(), keys.size()), ssize_t(keys.size())); }
+  // Reads everything until the command exits; its exit code.
+  int finish(double seconds = 60) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < deadline && read_some(100)) {
+    }
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string output;
+
+ private:
+  // False at the end of the output (the pty reports EIO once the command has exited).
+  bool read_some(int timeout_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) == 0) return true;
+    char buf[4096];
+    ssize_t n = read(fd_, buf, sizeof buf);
+    if (n <= 0) return false;
+    output.append(buf, n);
+    return true;
+  }
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  size_t matched_ = 0;
+};
+
+bool has_colour(const std::string& text) {  // an SGR sequence, ESC [ ... m
+  for (size_t at = text.find("\033["); at != std::string::npos; at = text.find("\033[", at + 1))
+    if (auto end = text.find_first_not_of("0123456789;", at + 2); end != std::string::npos && text[end] == 'm')
+      return true;
+  return false;
+}
+
 class Cli : public ::testing::Test {
  protected:
   fs::path workspace;
@@ -59,7 +132,21 @@ class Cli : public ::testing::Test {
   }
 
   fs::path attempt(const std::string& id) { return workspace / "attempts" / (id + ".cpp"); }
+
+  std::string on_terminal(const std::string& args, const std::string& env = "") {
+    return env + " exec " + KATA_BINARY + " --workspace '" + workspace.string() + "' " + args;
+  }
 };
+
+// Columns on a terminal: UTF-8 code points, not bytes (the tables use "…" and the trends "▁▂▃").
+size_t code_points(const std::string& line) {
+  return std::count_if(line.begin(), line.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+
+void expect_fits_80_columns(const std::string& text) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) EXPECT_LE(code_points(line), 80u) << line;
+}
 
 const std::string kSolution = std::string(KATA_SOURCE_DIR) + "/solutions/causal_attention.cpp";
 const std::string kStub = std::string(KATA_SOURCE_DIR) + "/exercises/causal_attention/causal_attention.cpp";
@@ -92,6 +179,70 @@ TEST_F(Cli, BadFlagsAndMissingVerbExitWith2) {
   EXPECT_EQ(kata("frobnicate").exit_code, 2);
 }
 
+// With --json, a failure is a JSON object on stdout as well as a message on stderr, with the same exit code.
+void expect_json_error(const Result& r, int exit_code, const std::string& says) {
+  EXPECT_EQ(r.exit_code, exit_code) << r.err;
+  EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+  ASSERT_FALSE(r.out.empty()) << r.err;
+  auto j = r.json();
+  EXPECT_EQ(j["exit_code"], exit_code);
+  EXPECT_NE(j["error"].get<std::string>().find(says), std::string::npos) << j.dump();
+}
+
+TEST_F(Cli, JsonErrorsAreJsonOnStdout) {
+  expect_json_error(kata("judge nosuch --json"), 2, "unknown exercise 'nosuch'");
+  expect_json_error(kata("judge causal_attention --source /nonexistent/file.cpp --json"), 2,
+                    "/nonexistent/file.cpp does not exist");
+  expect_json_error(kata("judge causal_attention --json --seed notanumber"), 2, "--seed");
+  expect_json_error(kata("mock status --json"), 2, "no mock round is active");
+  write_file(workspace / "kata.db", "not a database");
+  expect_json_error(kata("list --json"), 3, (workspace / "kata.db").string());
+  EXPECT_EQ(kata("list").out, "") << "without --json, stdout stays empty";
+}
+
+TEST_F(Cli, BareKataListsTheVerbs) {
+  auto r = kata("");
+  EXPECT_EQ(r.exit_code, 2);
+  for (const char* verb : {"list", "judge", "watch", "mock", "history"})
+    EXPECT_NE(r.err.find(std::string("\n  ") + verb + " "), std::string::npos) << verb << " in:\n" << r.err;
+}
+
+TEST_F(Cli, UnknownVerbSaysSo) {
+  auto r = kata("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown command 'frobnicate'; run kata --help for the list"), std::string::npos) << r.err;
+  r = kata("--frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown option '--frobnicate'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, VersionIsPrinted) {
+  auto r = kata("--version");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("kata ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find_first_of("0123456789"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, HelpFitsEightyColumns) {
+  for (const char* verb : {"", "list", "show", "start", "hint", "reset", "solution", "judge", "watch", "mock",
+                           "mock start", "mock status", "mock submit", "mock abandon", "history"}) {
+    auto r = kata(std::string(verb) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << verb;
+    expect_fits_80_columns(r.out);
+  }
+}
+
+TEST_F(Cli, SeedsAreWholeNumbers) {
+  for (const char* seed : {"-1", "notanumber", "18446744073709551616", "0x10", "1.5", "''"}) {
+    auto r = kata(std::string("judge causal_attention --source ") + kStub + " --seed " + seed);
+    EXPECT_EQ(r.exit_code, 2) << seed;
+    EXPECT_NE(r.err.find("is not a seed"), std::string::npos) << seed << ": " << r.err;
+  }
+  EXPECT_EQ(kata("watch causal_attention --seed -1").exit_code, 2);
+  auto r = kata("judge causal_attention --source " + kStub + " --seed 010 --json");
+  EXPECT_EQ(r.json()["seed"], 10) << "decimal, not octal";
+}
+
 TEST_F(Cli, StartCopiesTheStubOnceAndNeverOverwrites) {
   auto r = kata("start causal_attention --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -120,10 +271,40 @@ TEST_F(Cli, HintsAdvanceAcrossRunsAndStopAtTheLast) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(levels[i], std::min(i + 1, available));
 }
 
-TEST_F(Cli, SolutionAsksFirst) {
-  auto r = kata("solution causal_attention", "n\n");
+TEST_F(Cli, HintsAreWrappedToTheScreen) {
+  for (const char* id : {"causal_attention", "decoder_block", "nan_loop", "rope", "train_loop"}) {
+    std::string out;
+    for (int i = 0; i < 5; ++i) out = kata(std::string("hint ") + id).out;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      bool one_word = line.find(' ', line.find_first_not_of(' ')) == std::string::npos;  // code is kept whole
+      EXPECT_TRUE(code_points(line) <= 80 || one_word) << line;
+    }
+  }
+}
+
+TEST_F(Cli, SolutionAsksFirstOnATerminal) {
+  Terminal declined(on_terminal("solution causal_attention"));
+  ASSERT_TRUE(declined.wait_for("[y/N]")) << declined.output;
+  declined.type("n\n");
+  EXPECT_EQ(declined.finish(), 0);
+  EXPECT_NE(declined.output.find("not shown"), std::string::npos) << declined.output;
+  EXPECT_EQ(declined.output.find("namespace kata"), std::string::npos) << declined.output;
+
+  Terminal accepted(on_terminal("solution causal_attention"));
+  ASSERT_TRUE(accepted.wait_for("[y/N]")) << accepted.output;
+  accepted.type("y\n");
+  EXPECT_EQ(accepted.finish(), 0);
+  EXPECT_NE(accepted.output.find("namespace kata"), std::string::npos) << accepted.output;
+}
+
+TEST_F(Cli, SolutionWithoutATerminalNeedsYes) {
+  auto r = kata("solution causal_attention", "y\n");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("pass --yes"), std::string::npos) << r.err;
   r = kata("solution causal_attention --yes");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, read_file(kSolution));
 }
 
@@ -156,8 +337,76 @@ TEST_F(Cli, ListShowsProgress) {
   EXPECT_EQ(status(), "new");
   kata("start causal_attention");
   EXPECT_EQ(status(), "attempted");
-  kata("judge causal_attention --source " + kSolution);
+  write_file(attempt("causal_attention"), read_file(kSolution));
+  kata("judge causal_attention");
   EXPECT_EQ(status(), "solved");
+}
+
+TEST_F(Cli, OnlyTheLearnersOwnFileCountsAsProgress) {
+  auto status = [&] { return kata("list --json").json()["exercises"][0]["status"].get<std::string>(); };
+  auto r = kata("judge causal_attention --source " + kSolution + " --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.json()["recorded"].get<bool>());
+  EXPECT_EQ(status(), "new") << "judging the reference is not solving the exercise";
+  EXPECT_NE(kata("judge causal_attention --source " + kSolution).out.find("not recorded"), std::string::npos);
+
+  write_file(attempt("causal_attention"), read_file(kSolution));
+  r = kata("judge causal_attention --source " + attempt("causal_attention").string() + " --json");
+  EXPECT_TRUE(r.json()["recorded"].get<bool>());
+  EXPECT_EQ(status(), "solved") << "the attempt counts, however it is named";
+}
+
+TEST_F(Cli, ADirectoryIsNotASourceFile) {
+  for (const char* verb : {"judge", "watch"}) {
+    auto r = kata(std::string(verb) + " causal_attention --source " + workspace.string());
+    EXPECT_EQ(r.exit_code, 2) << verb;
+    EXPECT_NE(r.err.find(workspace.string() + " is a directory"), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(Cli, WatchCreatesTheAttemptLikeJudge) {
+  Terminal watch(on_terminal("watch causal_attention"));
+  EXPECT_TRUE(watch.wait_for("created " + attempt("causal_attention").string() + " from the stub"))
+      << watch.output;
+  ASSERT_TRUE(watch.wait_for("save to judge again")) << watch.output;
+  EXPECT_EQ(read_file(attempt("causal_attention")), read_file(kStub));
+  watch.type("\x03");  // Ctrl-C
+  EXPECT_EQ(watch.finish(), 0) << watch.output;
+  EXPECT_NE(watch.output.find("stopped watching"), std::string::npos) << watch.output;
+  EXPECT_EQ(kata("list --json").json()["exercises"][0]["status"], "attempted");
+}
+
+TEST_F(Cli, ListFitsEightyColumns) {
+  auto r = kata("list");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_fits_80_columns(r.out);
+  EXPECT_NE(r.out.find("causal_attention"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Causal self-attention"), std::string::npos) << "short titles stay whole:\n" << r.out;
+}
+
+TEST_F(Cli, HistoryFitsEightyColumns) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention,decoder_block").exit_code, 0);
+  ASSERT_EQ(kata("mock abandon").exit_code, 0);
+  auto r = kata("history");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_fits_80_columns(r.out);
+  EXPECT_NE(r.out.find("abandoned"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, ColourOnlyOnATerminalAndNeverWithNoColor) {
+  write_file(attempt("causal_attention"), read_file(kSolution));
+  ASSERT_EQ(kata("judge causal_attention").exit_code, 0);  // "solved" is shown in green
+  EXPECT_FALSE(has_colour(kata("list").out)) << "not on a pipe";
+  Terminal plain(on_terminal("list"));
+  EXPECT_EQ(plain.finish(), 0);
+  EXPECT_TRUE(has_colour(plain.output)) << plain.output;
+  Terminal empty(on_terminal("list", "NO_COLOR="));
+  EXPECT_EQ(empty.finish(), 0);
+  EXPECT_TRUE(has_colour(empty.output)) << "an empty NO_COLOR does not count";
+  Terminal no_color(on_terminal("list", "NO_COLOR=1"));
+  EXPECT_EQ(no_color.finish(), 0);
+  EXPECT_FALSE(has_colour(no_color.output)) << no_color.output;
+  EXPECT_NE(no_color.output.find("solved"), std::string::npos) << no_color.output;
 }
 
 TEST_F(Cli, ManyProcessesShareTheDatabase) {
@@ -176,6 +425,57 @@ TEST_F(Cli, CorruptDatabaseIsReportedAndKept) {
   EXPECT_NE(r.err.find((workspace / "kata.db").string()), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("move it aside"), std::string::npos) << r.err;
   EXPECT_EQ(read_file(workspace / "kata.db"), "this is not a database, it is a learner's worst day");
+}
+
+// Makes the workspace read-only for the commands run with the prefix it returns, however this machine
+// allows: permission bits (ignored by root), else a read-only bind mount in a private mount namespace, else
+// the immutable attribute (undone on destruction). Empty when none works.
+class ReadOnly {
+ public:
+  explicit ReadOnly(const fs::path& dir) : dir_(dir) {
+    std::string d = "'" + dir.string() + "'";
+    if (geteuid() != 0) {
+      fs::permissions(dir, fs::perms::owner_write, fs::perm_options::remove);
+      fs::permissions(dir / "kata.db", fs::perms::owner_write, fs::perm_options::remove);
+      chmodded_ = true;
+      prefix = " ";
+      return;
+    }
+    std::string bind = "unshare -m sh -c 'mount --bind " + d + " " + d + " && mount -o remount,bind,ro " + d + " " + d;
+    if (std::system((bind + " && ! touch " + d + "/probe 2>/dev/null' 2>/dev/null").c_str()) == 0) {
+      prefix = bind + " && exec \"$0\" \"$@\"' ";
+      return;
+    }
+    std::string chattr = "chattr +i " + d + " " + d + "/kata.db 2>/dev/null";
+    if (std::system((chattr + " && ! touch " + d + "/probe 2>/dev/null").c_str()) == 0) {
+      immutable_ = true;
+      prefix = " ";
+    }
+  }
+  ~ReadOnly() {
+    std::string d = "'" + dir_.string() + "'";
+    if (immutable_) std::system(("chattr -i " + d + " " + d + "/kata.db").c_str());
+    if (chmodded_) fs::permissions(dir_, fs::perms::owner_write, fs::perm_options::add);
+  }
+  std::string prefix;  // put before the kata binary
+
+ private:
+  fs::path dir_;
+  bool immutable_ = false, chmodded_ = false;
+};
+
+TEST_F(Cli, ReadOnlyWorkspaceIsNotCalledDamaged) {
+  ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
+  ReadOnly read_only(workspace);
+  if (read_only.prefix.empty()) GTEST_SKIP() << "no way to make a directory read-only here (root without "
+                                                "mount namespaces or chattr)";
+  for (const char* args : {"list", "hint causal_attention", "start causal_attention", "mock start --json"}) {
+    auto r = kata(args, "", read_only.prefix);
+    EXPECT_EQ(r.exit_code, 3) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(workspace.string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("is not writable"), std::string::npos) << args << ": " << r.err;
+    EXPECT_EQ(r.err.find("damaged"), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(Cli, DatabaseFromANewerVersionIsRefused) {
@@ -213,7 +513,9 @@ TEST_F(Cli, MockRoundScriptedEndToEnd) {
   auto s = start.json();
   int64_t round = s["round_id"];
   fs::path file = s["file"].get<std::string>();
-  EXPECT_EQ(read_file(file), read_file(kStub));
+  EXPECT_EQ(read_file(file).find("./kata judge causal_attention"), std::string::npos)
+      << "that would judge the practice attempt, not this file";
+  EXPECT_NE(read_file(file).find("./kata mock submit"), std::string::npos) << read_file(file);
   EXPECT_NEAR(s["deadline"].get<double>() - s["started"].get<double>(), 45 * 60, 1e-6);
   EXPECT_FALSE(fs::exists(attempt("causal_attention"))) << "a round never touches practice attempts";
 
@@ -244,6 +546,18 @@ TEST_F(Cli, MockRoundScriptedEndToEnd) {
   EXPECT_EQ(history[0]["judge_runs"], 1);
 }
 
+TEST_F(Cli, CountsArePluralisedCorrectly) {
+  auto start = kata("mock start --exercise causal_attention --minutes 1");
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_NE(start.out.find("started: 1 minute\n"), std::string::npos) << start.out;
+  auto file = workspace / "rounds" / "1" / "causal_attention.cpp";
+  EXPECT_EQ(kata("judge causal_attention --source " + file.string()).exit_code, 1) << "the stub, in the round";
+  auto status = kata("mock status");
+  EXPECT_NE(status.out.find("1 judge run, 0 hints"), std::string::npos) << status.out;
+  auto submit = kata("mock submit");
+  EXPECT_NE(submit.out.find("2 judge runs, 0 hints"), std::string::npos) << submit.out;
+}
+
 TEST_F(Cli, MockRoundSubmittedAfterItsDeadlineIsLate) {
   ASSERT_EQ(kata("mock start --exercise causal_attention --minutes 0.01 --json").exit_code, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -254,11 +568,95 @@ TEST_F(Cli, MockRoundSubmittedAfterItsDeadlineIsLate) {
   EXPECT_FALSE(kata("history --json").json()["rounds"][0]["within_time"].get<bool>());
 }
 
+TEST_F(Cli, AnExpiredRoundIsJudgedWhenTheNextStarts) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention --minutes 0.02 --json").exit_code, 0);
+  write_file(workspace / "rounds" / "1" / "causal_attention.cpp", read_file(kSolution));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  auto next = kata("mock start --exercise rope --json");
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(next.json()["round_id"], 2);
+  EXPECT_NE(next.err.find("mock round 1 ran out of time; judged as last saved: accepted"), std::string::npos)
+      << next.err;
+  auto expired = kata("history --json").json()["rounds"][0];
+  EXPECT_EQ(expired["verdict"], "accepted");
+  EXPECT_TRUE(expired["within_time"].get<bool>()) << "saved before the deadline";
+  EXPECT_NEAR(expired["elapsed_s"].get<double>(), 1.2, 1e-3) << "it ended at the deadline";
+  EXPECT_EQ(expired["judge_runs"], 1);
+}
+
 TEST_F(Cli, MockRoundAbandonedIsRecorded) {
   ASSERT_EQ(kata("mock start --exercise causal_attention --json").exit_code, 0);
   EXPECT_EQ(kata("mock abandon").exit_code, 0);
   EXPECT_EQ(kata("history --json").json()["rounds"][0]["verdict"], "abandoned");
   EXPECT_EQ(kata("mock start --exercise nosuch --json").exit_code, 2);
+}
+
+TEST_F(Cli, MockRoundLengthMustBePositive) {
+  for (const char* minutes : {"-3", "0", "abc"})
+    for (const char* verb : {"mock start", "mock"}) {
+      auto r = kata(std::string(verb) + " --exercise causal_attention --minutes " + minutes);
+      EXPECT_EQ(r.exit_code, 2) << verb << " --minutes " << minutes;
+      EXPECT_NE(r.err.find("a round lasts more than 0 minutes"), std::string::npos) << r.err;
+    }
+  EXPECT_EQ(kata("history --json").json()["rounds"].size(), 0u);
+}
+
+TEST_F(Cli, MockRoundTakesAtMostTwoExercises) {
+  EXPECT_NE(kata("mock --help").out.find("at most two"), std::string::npos);
+  auto r = kata("mock start --exercise causal_attention,rope,nan_loop");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("one exercise or two, not 3"), std::string::npos) << r.err;
+  EXPECT_EQ(kata("mock start --exercise rope,rope").exit_code, 2);
+  EXPECT_EQ(kata("mock --exercise causal_attention,rope,nan_loop").exit_code, 2);
+  EXPECT_EQ(kata("history --json").json()["rounds"].size(), 0u);
+  auto pair = kata("mock start --exercise causal_attention,rope --json");
+  ASSERT_EQ(pair.exit_code, 0) << pair.err;
+  EXPECT_EQ(pair.json()["exercises"].size(), 2u);
+}
+
+TEST_F(Cli, HintsDuringARoundAreTheRounds) {
+  ASSERT_EQ(kata("hint causal_attention").exit_code, 0);  // practice: hint 1
+  ASSERT_EQ(kata("mock start --exercise causal_attention").exit_code, 0);
+  auto hint = kata("hint causal_attention --json").json();
+  EXPECT_EQ(hint["level"], 1) << "a round's hints start again from the first";
+  EXPECT_EQ(hint["round_id"], 1);
+  EXPECT_NE(kata("hint causal_attention").out.find("counted in mock round 1"), std::string::npos);
+  EXPECT_EQ(kata("mock status --json").json()["hints"], 2);
+  for (int i = 0; i < 5; ++i) kata("hint causal_attention");
+  int available = kata("hint causal_attention --json").json()["of"];
+  EXPECT_EQ(kata("mock status --json").json()["hints"], available) << "past the last hint nothing more is counted";
+  EXPECT_EQ(kata("hint rope --json").json().count("round_id"), 0u) << "rope is not in the round";
+  ASSERT_EQ(kata("mock abandon").exit_code, 0);
+  EXPECT_EQ(kata("history --json").json()["rounds"][0]["hints"], available);
+  EXPECT_EQ(kata("hint causal_attention --json").json()["level"], 2) << "practice hints went on from where they were";
+}
+
+TEST_F(Cli, InteractiveRoundResumesWithItsVerdictsAndHintsAndConfirmsSubmit) {
+  ASSERT_EQ(kata("mock start --exercise causal_attention").exit_code, 0);
+  ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
+  auto file = workspace / "rounds" / "1" / "causal_attention.cpp";
+  ASSERT_EQ(kata("judge causal_attention --source " + file.string()).exit_code, 1);
+
+  Terminal round(on_terminal("mock"));
+  ASSERT_TRUE(round.wait_for("resumed mock round 1")) << round.output;
+  EXPECT_TRUE(round.wait_for("last save: wrong_answer")) << round.output;
+  EXPECT_TRUE(round.wait_for("hint 1/")) << round.output;
+  round.type("s");
+  ASSERT_TRUE(round.wait_for("submit now and stop the clock? [y/N]")) << round.output;
+  round.type("n");
+  EXPECT_TRUE(round.wait_for("[h] hint")) << round.output;
+  round.type("h");
+  EXPECT_TRUE(round.wait_for("hint 2/")) << round.output;
+  round.type("q");
+  ASSERT_TRUE(round.wait_for("abandon this round? [y/N]")) << round.output;
+  round.type("y");
+  EXPECT_EQ(round.finish(), 1);
+  EXPECT_NE(round.output.find("mock round 1 abandoned"), std::string::npos) << round.output;
+
+  auto history = kata("history --json").json()["rounds"][0];
+  EXPECT_EQ(history["verdict"], "abandoned") << "not submitted when the learner said no";
+  EXPECT_EQ(history["hints"], 2);
+  EXPECT_EQ(history["judge_runs"], 1);
 }
 
 TEST_F(Cli, InteractiveMockNeedsATerminal) {

@@ -42,7 +42,7 @@ Exercise parse(const fs::path& dir) {
   e.difficulty = required<std::string>(t, "difficulty", file);
   e.minutes = static_cast<int>(required<int64_t>(t, "minutes", file));
   e.time_limit_seconds = t["time_limit_seconds"].value_or(10.0);
-  e.memory_limit_mb = t["memory_limit_mb"].value_or(int64_t{1024});
+  e.memory_limit_mb = t["memory_limit_mb"].value_or(int64_t{768});
   e.hints = strings(t, "hints", file, 3);
   e.followups = strings(t, "followups", file, 2);
   return e;

@@ -214,16 +214,33 @@ void set_limits(const JailSpec& spec) {
   setrlimit(RLIMIT_NOFILE, &files);
 }
 
-// The intermediate process: waits for the contained one and ends as it ended.
-[[noreturn]] void mirror(pid_t child) {
+// The intermediate process: waits for the jail and ends the way the contained process ended. The jail's
+// init reports that through `report`: a namespace's init cannot end by a signal it does not handle.
+[[noreturn]] void mirror(pid_t child, int report) {
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
+  int reported = 0;
+  if (read(report, &reported, sizeof reported) == sizeof reported) status = reported;
   if (WIFSIGNALED(status)) {
     signal(WTERMSIG(status), SIG_DFL);
     kill(getpid(), WTERMSIG(status));
   }
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+// PID 1 of the jail: reaps whatever the contained process leaves behind; when the contained process ends,
+// reports how and exits, which ends every process still in the namespace.
+[[noreturn]] void init(pid_t contained, int report) {
+  for (;;) {
+    int status = 0;
+    pid_t done = waitpid(-1, &status, 0);
+    if (done == contained) {
+      [[maybe_unused]] ssize_t n = write(report, &status, sizeof status);
+      _exit(0);
+    }
+    if (done < 0 && errno == ECHILD) _exit(0);
+  }
 }
 
 }  // namespace
@@ -252,19 +269,20 @@ Cgroup::Cgroup(int64_t memory_bytes, int max_processes) {
   for (const auto& h : hierarchies({"memory", "pids"})) {
     std::string dir = h.mount + h.own_path + "/" + name;
     if (mkdir(dir.c_str(), 0755) != 0) continue;
-    dirs_.push_back(dir);
-    v2_ = v2_ || h.v2;
+    const bool memory = h.v2 || fs::exists(dir + "/memory.limit_in_bytes");
     bool ok = true;
-    if (h.v2 || fs::exists(dir + "/memory.limit_in_bytes")) {
+    if (memory) {
       ok &= write_file(dir + (h.v2 ? "/memory.max" : "/memory.limit_in_bytes"), std::to_string(memory_bytes));
       if (h.v2) write_file(dir + "/memory.swap.max", "0");
-      memory_dir_ = dir;
     }
     if (h.v2 || fs::exists(dir + "/pids.max")) ok &= write_file(dir + "/pids.max", std::to_string(max_processes));
-    if (!ok) {  // e.g. v2 without the controllers delegated: no use
+    if (!ok) {  // e.g. a v2 hierarchy beside v1 ones, without the controllers: no use
       rmdir(dir.c_str());
-      dirs_.pop_back();
+      continue;
     }
+    dirs_.push_back(dir);
+    v2_ = v2_ || h.v2;
+    if (memory) memory_dir_ = dir;
   }
   if (memory_dir_.empty() || (!v2_ && dirs_.size() < 2)) {  // both bounds, or neither: then poll
     for (const auto& d : dirs_) rmdir(d.c_str());
@@ -334,11 +352,17 @@ Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup) {
   const bool user_ns = !root && enter_user_namespace();
   p.namespaces = (root || user_ns) &&
                  unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0;
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) _exit(127);
   pid_t parent = getpid();
   pid_t child = fork();
   if (child < 0) _exit(127);
-  if (child > 0) mirror(child);
-  // The contained process: dies with the intermediate one (which the judge kills).
+  if (child > 0) {
+    close(report[1]);
+    mirror(child, report[0]);
+  }
+  close(report[0]);
+  // From here on: dies with the intermediate process (which the judge kills).
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (!p.namespaces && getppid() != parent) _exit(127);
   p.filesystem = p.namespaces && build_root(spec);
@@ -349,6 +373,12 @@ Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup) {
     rlimit procs{256, 256};
     setrlimit(RLIMIT_NPROC, &procs);
   }
+  if (p.namespaces) {  // this is the namespace's init; the code runs in a child of it
+    pid_t contained = fork();
+    if (contained < 0) _exit(127);
+    if (contained > 0) init(contained, report[1]);
+  }
+  close(report[1]);
   return p;
 }
 

@@ -62,10 +62,10 @@ class Cgroup {
 void clean_leftovers(const std::string& run_root);
 
 // In a freshly forked, single-threaded child: joins `cgroup` (when available), unshares the namespaces,
-// forks into the new PID namespace, builds the restricted root, drops privileges. Returns in the contained
-// grandchild (pid 1 of its namespace); the intermediate process never returns: it waits and ends the way
-// the contained process ended (same exit code or signal), and when it is killed the contained process and
-// everything it started die with it.
+// forks into the new PID namespace, builds the restricted root, drops privileges, and forks once more
+// under the namespace's init (which reaps orphans). Returns in that contained process; the intermediate
+// process outside never returns: it waits and ends the way the contained process ended (same exit code or
+// signal), and when it is killed the jail and everything in it die with it.
 Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup);
 
 // Sum of the anonymous resident memory of pid and all its descendants, in bytes. Anonymous, because a

@@ -103,6 +103,7 @@ Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& 
   j.seed = seed;
   RunDir run;
   RunLimits learner = learner_limits(exercise);
+  j.memory_limit_bytes = learner.memory;
   Limits limits = host_limits(learner);
   // Started first: it loads LibTorch and forks the worker on one core while the compiler works on the other.
   auto host = spawn(host_command(recipe, run, learner), test_environment(run, seed), limits);
@@ -131,6 +132,7 @@ Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& 
   j.verdict = outcome.verdict;
   j.checks = outcome.checks;
   j.message = outcome.message;
+  j.peak_memory_bytes = outcome.peak_memory_bytes;
   if (!outcome.protections.empty()) j.note += (j.note.empty() ? "" : "\n") + outcome.protections;
   return j;
 }

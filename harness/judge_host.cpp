@@ -71,7 +71,8 @@ class RecordChecks : public ::testing::EmptyTestEventListener {
     out_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n" << std::flush;
   }
   void OnTestProgramEnd(const ::testing::UnitTest&) override {
-    nlohmann::json end = {{"protections", kata_remote::Session::get().protections_note()}};
+    nlohmann::json end = {{"protections", kata_remote::Session::get().protections_note()},
+                          {"peak_memory", kata_remote::Session::get().peak_memory()}};
     out_ << end.dump() << "\n" << std::flush;
   }
 

@@ -78,7 +78,7 @@ nlohmann::json to_json(const Judgement& j) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : j.checks) {
     std::string detail = c.detail;
-    if (!c.passed && !c.meaning.empty()) detail += "\nmeaning: " + c.meaning;
+    if (!c.passed && !c.meaning.empty() && c.failure.empty()) detail += "\nmeaning: " + c.meaning;
     checks.push_back({{"name", c.name},
                       {"passed", c.passed},
                       {"detail", detail},
@@ -93,7 +93,9 @@ nlohmann::json to_json(const Judgement& j) {
           {"seed", j.seed},
           {"source", j.source.string()},
           {"compile_seconds", j.compile_seconds},
-          {"run_seconds", j.run_seconds}};
+          {"run_seconds", j.run_seconds},
+          {"peak_memory_mb", j.peak_memory_bytes >> 20},
+          {"memory_limit_mb", j.memory_limit_bytes >> 20}};
 }
 
 }  // namespace kata

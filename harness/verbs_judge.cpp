@@ -52,25 +52,9 @@ std::string created_note(const Target& t, const char* then) {
   return fmt::format("no attempt yet: created {} from the stub; {}\n", t.source.string(), then);
 }
 
-// judge_and_record without the record, for a file that says nothing about the learner's progress.
-Judgement judge_only(const Context& ctx, const Exercise& e, const fs::path& source, uint64_t seed,
-                     StepDisplay& display) {
-  require_source(e, source);
-  Recipe recipe;
-  try {
-    recipe = load_recipe(ctx.judge_dir, e.id);
-  } catch (const std::exception& err) {
-    throw EnvironmentError(fmt::format("the judge for {} is not built ({}); run ./kata, which builds it", e.id,
-                                       err.what()));
-  }
-  return judge(recipe, e, source, seed, [&](const std::string& step) {
-    display.step(fmt::format("{} {}", step, source.filename().string()));
-  });
-}
-
 Judgement judge_target(const Context& ctx, const Exercise& e, const Target& t, uint64_t seed, StepDisplay& display) {
   if (t.recorded) return judge_and_record(ctx, e, t.source, seed, t.round, display);
-  return judge_only(ctx, e, t.source, seed, display);
+  return judge_file(ctx, e, t.source, seed, display);
 }
 
 constexpr const char* kNotRecorded = "not recorded: only your attempt, or a mock round's file, counts as progress";

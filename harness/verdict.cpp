@@ -65,6 +65,7 @@ std::optional<Report> read_report(const fs::path& path) {
 struct Records {
   std::map<std::string, nlohmann::json> checks;
   std::string protections;
+  int64_t peak_memory = 0;
 };
 Records read_records(const fs::path& path) {
   Records r;
@@ -73,7 +74,10 @@ Records read_records(const fs::path& path) {
     auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) continue;
     if (json.contains("check")) r.checks[json.value("check", "")] = json;
-    else r.protections = json.value("protections", "");
+    else {
+      r.protections = json.value("protections", "");
+      r.peak_memory = json.value("peak_memory", int64_t{0});
+    }
   }
   return r;
 }
@@ -131,6 +135,7 @@ Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path
   auto records = read_records(records_path);
   Outcome o;
   o.protections = records.protections;
+  o.peak_memory_bytes = records.peak_memory;
   bool all_ran = report.has_value();
   Verdict worst = Verdict::accepted;
   for (const auto& name : expected_checks) {

@@ -132,6 +132,9 @@ void Session::ensure_worker() {
 }
 
 Value Session::request(const Value& message) {
+  // Once the learner's code crossed a time or memory limit, later checks fail at once: a fresh worker for
+  // each would only spend the time, or fill the memory, again.
+  if (limit_hit_ != Failure::none) lost(limit_hit_, "not run: " + limit_message_);
   ensure_worker();
   kata_wire::write_frame(worker_->rpc, message);  // when it is gone, await_reply says how it ended
   return await_reply();
@@ -143,6 +146,15 @@ Value Session::await_reply() {
   bool out_open = true, err_open = true;
   // A replacement worker first loads LibTorch: that start is not the learner's time.
   const bool starting = !worker_->loaded;
+  // However the wait ends (a reply, a crash, a limit), its time counts against the budget of all calls.
+  struct Charge {
+    double& used;
+    Clock::time_point start;
+    bool on;
+    ~Charge() {
+      if (on) used += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+  } charge{wall_used_, start, !starting};
   for (;;) {
     pollfd fds[3] = {{worker_->rpc, POLLIN, 0}, {out_open ? worker_->out : -1, POLLIN, 0},
                      {err_open ? worker_->err : -1, POLLIN, 0}};
@@ -158,7 +170,6 @@ Value Session::await_reply() {
             reap(/*wait_for_exit=*/false);
             lost(Failure::memory_limit, "used more than " + mib(limits.memory_bytes) + " of memory (the limit)");
           }
-          if (!starting) wall_used_ += std::chrono::duration<double>(Clock::now() - start).count();
           // What it printed before replying is in the pipes now: take it for this check.
           if (out_open) drain(worker_->out, out_open);
           if (err_open) drain(worker_->err, err_open);
@@ -242,13 +253,22 @@ void Session::reap(bool wait_for_exit) {
                             ") before returning: does it call exit(), abort() or std::terminate?");
 }
 
+int64_t Session::peak_memory() const {
+  return std::max(peak_memory_, worker_ ? worker_->cgroup->peak_memory() : 0);
+}
+
 void Session::lost(Failure f, const std::string& why) {
+  if (worker_) peak_memory_ = std::max(peak_memory_, worker_->cgroup->peak_memory());
   if (worker_ && worker_->pid > 0) {
     kill(worker_->pid, SIGKILL);
     waitpid(worker_->pid, nullptr, 0);
     worker_->cgroup->kill_all();
   }
   worker_.reset();
+  if ((f == Failure::time_limit || f == Failure::memory_limit) && limit_hit_ == Failure::none) {
+    limit_hit_ = f;
+    limit_message_ = "an earlier check " + why;
+  }
   fail(f, why);
   throw WorkerError(f, why);
 }

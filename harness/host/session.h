@@ -61,6 +61,8 @@ class Session {
   // Records a failure of the current check (the first one counts).
   void fail(Failure f, const std::string& message);
   std::string protections_note() const { return protections_note_; }
+  // The most memory any worker of this run used (its cgroup's high-water mark), 0 when unknown.
+  int64_t peak_memory() const;
 
  private:
   struct Worker;
@@ -76,6 +78,9 @@ class Session {
   CheckRecord record_;
   size_t total_output_ = 0;
   double wall_used_ = 0;
+  int64_t peak_memory_ = 0;  // of the workers that ended
+  Failure limit_hit_ = Failure::none;  // the first time or memory limit crossed ends the run
+  std::string limit_message_;
   std::string protections_note_;
 };
 

@@ -63,10 +63,11 @@ struct Run {
   std::string err;
 };
 
-Run judge(const Case& c, const std::string& workspace = TEMP_WORKSPACE) {
+// `prefix` runs the judge another way (as another user, say).
+Run judge(const Case& c, const std::string& workspace = TEMP_WORKSPACE, const std::string& prefix = "") {
   auto err_file = fs::path(workspace + ".err") / (c.file.stem().string() + "." + std::to_string(getpid()) + ".err");
   fs::create_directories(err_file.parent_path());
-  std::string cmd = std::string(KATA_BINARY) + " --workspace " + workspace + " judge " + c.exercise +
+  std::string cmd = prefix + KATA_BINARY + " --workspace " + workspace + " judge " + c.exercise +
                     " --source '" + c.file.string() + "' --json 2>'" + err_file.string() + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
@@ -101,6 +102,10 @@ TEST_P(JudgeCase, GetsItsVerdict) {
     return;
   }
   EXPECT_EQ(verdict, c.verdict) << context;
+  // The memory limit leaves the reference four times what it needs (exercise.toml: memory_limit_mb).
+  if (c.file.parent_path().filename() == "solutions")
+    EXPECT_LE(4 * run.report["peak_memory_mb"].get<int64_t>(), run.report["memory_limit_mb"].get<int64_t>())
+        << context;
   EXPECT_EQ(run.exit_code, c.verdict == "accepted" ? 0 : 1) << context;
   if (!c.check.empty()) {
     bool found = false;
@@ -158,6 +163,31 @@ TEST(Sandbox, HostileRunLeavesNoTrace) {
   EXPECT_EQ(run.report["verdict"], "accepted") << run.report["message"];
   EXPECT_EQ(fingerprint(watched), before);
   EXPECT_FALSE(process_named("kata-daemon"));
+}
+
+// Judged by a user who is not root, the sandbox falls back to a user namespace and polled memory, says so
+// once, and the verdicts stay right.
+TEST(Sandbox, WorksWithoutRoot) {
+  if (geteuid() != 0) GTEST_SKIP() << "already not root: every other test covers this";
+  fs::path dir = fs::temp_directory_path() / ("kata-nobody-" + std::to_string(getpid()));
+  fs::create_directories(dir / "workspace");
+  fs::permissions(dir, fs::perms::all);
+  fs::permissions(dir / "workspace", fs::perms::all);
+  fs::path root = KATA_SOURCE_DIR;
+  const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir.string() + " ";
+  for (const auto& [file, verdict] : std::vector<std::pair<std::string, std::string>>{
+           {"solutions/causal_attention.cpp", "accepted"},
+           {"tests/cases/causal_attention/wrong_mask_tril.cpp", "wrong_answer"},
+           {"tests/cases/hostile/memory_hog.cpp", "memory_limit_exceeded"}}) {
+    fs::copy_file(root / file, dir / fs::path(file).filename(), fs::copy_options::overwrite_existing);
+    Case c{"causal_attention", dir / fs::path(file).filename(), verdict, ""};
+    auto run = judge(c, (dir / "workspace").string(), as_nobody);
+    ASSERT_FALSE(run.report.is_discarded()) << run.err;
+    EXPECT_EQ(run.report["verdict"], verdict) << file << ": " << run.report["message"];
+    std::string note = run.report["note"];
+    if (!note.empty()) EXPECT_NE(note.find("refused part of the sandbox"), std::string::npos) << note;
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

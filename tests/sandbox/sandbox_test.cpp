@@ -105,4 +105,88 @@ TEST(Sandbox, SaysWhenAProgramCannotStart) {
   EXPECT_NE(r.err.find("cannot execute"), std::string::npos);
 }
 
+// ---- The jail: what a contained program can see and do.
+
+namespace fs = std::filesystem;
+
+// A run directory with the empty mount point and a writable scratch, like the judge's.
+struct JailDir {
+  fs::path root = fs::temp_directory_path() / ("kata-jail-test-" + std::to_string(getpid()));
+  JailDir() {
+    fs::create_directories(root / "jail");
+    fs::create_directories(root / "out");
+    fs::permissions(root / "out", fs::perms::all);
+  }
+  ~JailDir() { fs::remove_all(root); }
+  kata::JailSpec spec() const {
+    kata::JailSpec s;
+    s.root_mountpoint = (root / "jail").string();
+    s.writable = (root / "out").string();
+    s.read_only = {TOUCH_MEMORY};
+    return s;
+  }
+};
+
+kata::RunResult jailed(const std::string& script, const kata::JailSpec& spec) {
+  return run_limited({"/bin/sh", "-c", script}, kEnv, quick_limits(), &spec);
+}
+
+TEST(Jail, SeesOnlyTheSystemAndItsOwnPaths) {
+  JailDir dir;
+  // The project's sources and the rest of the host's /tmp are not there; the spec's paths are.
+  auto r = jailed("ls " KATA_SOURCE_DIR "/solutions || echo no-project; ls " TOUCH_MEMORY " && ls " + dir.root.string() +
+                      "/out && echo sees-out; ls /tmp | wc -l",
+                  dir.spec());
+  EXPECT_NE(r.out.find("no-project"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("sees-out"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("\n1\n"), std::string::npos) << "the private /tmp holds only the run's path: " << r.out;
+}
+
+TEST(Jail, WritesOnlyToItsScratch) {
+  JailDir dir;
+  auto r = jailed("touch /usr/kata-planted 2>/dev/null && echo wrote-usr; touch /kata-planted 2>/dev/null && echo "
+                  "wrote-root; touch " + dir.root.string() + "/out/ok && echo wrote-out; touch /tmp/ok && echo wrote-tmp",
+                  dir.spec());
+  EXPECT_EQ(r.out, "wrote-out\nwrote-tmp\n") << r.err;
+  EXPECT_TRUE(fs::exists(dir.root / "out" / "ok"));
+  EXPECT_FALSE(fs::exists("/usr/kata-planted"));
+}
+
+TEST(Jail, HasNoNetworkNoOtherProcessesAndNoPrivileges) {
+  JailDir dir;
+  auto r = jailed("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; ls /proc | grep -c '^[0-9]'; "
+                  "grep -E '^(Uid|CapEff|NoNewPrivs)' /proc/self/status",
+                  dir.spec());
+  EXPECT_EQ(r.out.substr(0, 3), "lo\n") << "only a loopback, and it down: " << r.out;
+  EXPECT_NE(r.out.find("CapEff:\t0000000000000000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NoNewPrivs:\t1"), std::string::npos) << r.out;
+  if (geteuid() == 0) EXPECT_NE(r.out.find("Uid:\t65534"), std::string::npos) << r.out;
+}
+
+TEST(Jail, BoundsTheMemoryOfEveryProcessInIt) {
+  JailDir dir;
+  kata::Cgroup probe(1 << 30, 16);
+  if (!probe.available()) GTEST_SKIP() << "no writable cgroup here: the judge polls memory instead";
+  // A child of the shell fills 400 MiB against a 200 MiB limit: the cgroup stops it.
+  auto r = jailed(std::string(TOUCH_MEMORY) + " 400; echo survived", dir.spec());
+  EXPECT_TRUE(r.memory_exceeded) << r.out << r.err;
+}
+
+TEST(Jail, LeavesNothingRunning) {
+  JailDir dir;
+  auto r = jailed("(setsid sleep 300 &) ; echo started", dir.spec());
+  EXPECT_EQ(r.out, "started\n");
+  // The namespace's init ended with the shell, and the detached sleep with it.
+  std::string found;
+  for (const auto& p : fs::directory_iterator("/proc")) {
+    std::ifstream cmdline(p.path() / "cmdline");
+    std::string c;
+    std::getline(cmdline, c, '\0');
+    std::string arg;
+    std::getline(cmdline, arg, '\0');
+    if (c == "sleep" && arg == "300") found = p.path().filename();
+  }
+  EXPECT_EQ(found, "");
+}
+
 }  // namespace

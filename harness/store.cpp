@@ -79,7 +79,7 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     db_.emplace(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db_->setBusyTimeout(5000);
     // Several kata processes may open the database at once (a watch and a judge, parallel tests): the
-    // schema is written once, under a write lock taken up front, and WAL lets readers and a writer overlap.
+    // schema is written once, under a write lock taken up front.
     if (db_->execAndGet("PRAGMA user_version").getInt() == kSchemaVersion) return;
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     int version = db_->execAndGet("PRAGMA user_version").getInt();
@@ -88,8 +88,17 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     db_->exec(kSchema);
     db_->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
     tx.commit();
-    db_->exec("PRAGMA journal_mode=WAL");  // kept in the file: set once, by whoever created the schema
   });
+  use_wal();
+}
+
+// WAL lets readers and a writer overlap; the mode is kept in the file. Switching needs every other
+// connection closed, so under a crowd it can fail: it is only a speed-up, and a later opener switches.
+void Store::use_wal() {
+  try {
+    if (db_->execAndGet("PRAGMA journal_mode").getString() != "wal") db_->exec("PRAGMA journal_mode=WAL");
+  } catch (const SQLite::Exception&) {
+  }
 }
 
 void Store::record_judgement(const std::string& exercise, std::optional<int64_t> round, const std::string& verdict,

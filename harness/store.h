@@ -58,6 +58,7 @@ class Store {
   std::vector<Round> rounds();
 
  private:
+  void use_wal();
   template <typename F>
   auto guarded(const char* what, F&& f);
   std::filesystem::path path_;

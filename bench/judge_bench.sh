@@ -49,6 +49,8 @@ for dir in "$root"/exercises/*/; do
     start=$(now)
     "$root/kata" judge "$id" --source "$file" --json >"$scratch/out.json" 2>/dev/null || true
     times+=("$(since "$start")")
+    # A fast judge that is wrong is no result: every timed run must accept the reference.
+    grep -q '"verdict": "accepted"' "$scratch/out.json" || { echo "$id: the reference was not accepted" >&2; exit 1; }
     run_seconds+=("$(grep -o '"run_seconds": [0-9.]*' "$scratch/out.json" | awk '{ print $2 }')")
   done
   warm=$(printf '%s\n' "${times[@]}" | median)

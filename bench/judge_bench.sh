@@ -41,7 +41,7 @@ echo "|---|---|---|---|---|"
 for dir in "$root"/exercises/*/; do
   id=$(basename "$dir")
   file="$scratch/$id.cpp"
-  cp "$root/solutions/$id.cpp" "$file"
+  cp "$root/exercises/$id/.meta/reference.cpp" "$file"
   times=()
   run_seconds=()
   for i in $(seq "$runs"); do

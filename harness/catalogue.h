@@ -21,6 +21,9 @@ struct Exercise {
   fs::path statement() const { return dir / "README.md"; }
   fs::path stub() const { return dir / (id + ".cpp"); }
   fs::path contract() const { return dir / (id + ".h"); }
+  // What the learner does not see: the reference, the hidden checks, the binding, the judged cases.
+  fs::path meta() const { return dir / ".meta"; }
+  fs::path reference() const { return meta() / "reference.cpp"; }
 };
 
 class Catalogue {

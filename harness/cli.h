@@ -52,5 +52,6 @@ void setup_judge(CLI::App& app, Context& ctx);
 void setup_watch(CLI::App& app, Context& ctx);
 void setup_mock(CLI::App& app, Context& ctx);
 void setup_history(CLI::App& app, Context& ctx);
+void setup_dev(CLI::App& app, Context& ctx);
 
 }  // namespace kata

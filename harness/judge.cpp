@@ -64,21 +64,29 @@ Limits host_limits(const RunLimits& learner) {
   return limits;
 }
 
+// One run of the hidden checks, on one seed, with files of its own in the run directory.
+struct SeedRun {
+  fs::path report, record;
+  SeedRun(const RunDir& run, size_t i)
+      : report(run.path / fmt::format("report-{}.json", i)), record(run.path / fmt::format("record-{}.jsonl", i)) {}
+};
+
 // Only what the tests need: no GTEST_* from the learner's shell can filter or repeat the checks.
-std::map<std::string, std::string> test_environment(const RunDir& run, uint64_t seed) {
+std::map<std::string, std::string> test_environment(const RunDir& run, const SeedRun& files, uint64_t seed) {
   return {{"KATA_SEED", std::to_string(seed)},
-          {"GTEST_OUTPUT", "json:" + (run.path / "report.json").string()},
+          {"GTEST_OUTPUT", "json:" + files.report.string()},
           {"OMP_NUM_THREADS", "1"},
           {"MKL_NUM_THREADS", "1"},
           {"PATH", "/usr/bin:/bin"},
           {"HOME", run.path.string()}};
 }
 
-std::vector<std::string> host_command(const Recipe& recipe, const RunDir& run, const RunLimits& l) {
+std::vector<std::string> host_command(const Recipe& recipe, const RunDir& run, const SeedRun& files,
+                                      const RunLimits& l) {
   return {recipe.host.string(),
           "--checks", recipe.checks_library.string(),
           "--learner", (run.out() / "learner.so").string(),
-          "--record", (run.path / "record.jsonl").string(),
+          "--record", files.record.string(),
           "--cpu", fmt::format("{}", l.cpu),
           "--wall", fmt::format("{}", l.wall),
           "--memory", std::to_string(l.memory),
@@ -95,46 +103,67 @@ int Judgement::checks_passed() const {
 
 uint64_t random_seed() { return std::random_device{}() % 1000000; }
 
-Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& source, uint64_t seed,
-                const Progress& progress) {
-  Judgement j;
-  j.exercise = exercise.id;
-  j.source = source;
-  j.seed = seed;
+std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercise, const fs::path& source,
+                                   const std::vector<uint64_t>& seeds, const Progress& progress) {
+  Judgement first;
+  first.exercise = exercise.id;
+  first.source = source;
   RunDir run;
   RunLimits learner = learner_limits(exercise);
-  j.memory_limit_bytes = learner.memory;
+  first.memory_limit_bytes = learner.memory;
   Limits limits = host_limits(learner);
+  auto start_host = [&](size_t i) {
+    SeedRun files(run, i);
+    return spawn(host_command(recipe, run, files, learner), test_environment(run, files, seeds[i]), limits);
+  };
   // Started first: it loads LibTorch and forks the worker on one core while the compiler works on the other.
-  auto host = spawn(host_command(recipe, run, learner), test_environment(run, seed), limits);
+  auto host = start_host(0);
 
   progress("compiling");
   auto compiled = compile_source(recipe, fs::absolute(source), run.out() / "learner.o", run.jail());
-  j.note = compiled.note;
-  j.compile_seconds = compiled.seconds;
+  first.note = compiled.note;
+  first.compile_seconds = compiled.seconds;
   if (compiled.ok) {
     progress("linking");
     auto linked = link_learner(recipe, run.out() / "learner.o", run.out() / "learner.so", run.jail());
-    j.compile_seconds += linked.seconds;
+    first.compile_seconds += linked.seconds;
     compiled = linked;
   }
+  std::vector<Judgement> judgements;
   if (!compiled.ok) {
-    j.verdict = Verdict::compile_error;
-    j.message = compiled.diagnostics;
-    j.checks = not_run(recipe.checks, "not run: the file did not compile");
-    return j;
+    first.verdict = Verdict::compile_error;
+    first.message = compiled.diagnostics;
+    first.checks = not_run(recipe.checks, "not run: the file did not compile");
+    for (uint64_t seed : seeds) {
+      judgements.push_back(first);
+      judgements.back().seed = seed;
+    }
+    return judgements;
   }
 
-  progress("running");
-  auto ran = supervise(*host, "run\n", limits);
-  j.run_seconds = ran.wall_seconds;
-  auto outcome = decide(ran, run.path / "report.json", run.path / "record.jsonl", recipe.checks);
-  j.verdict = outcome.verdict;
-  j.checks = outcome.checks;
-  j.message = outcome.message;
-  j.peak_memory_bytes = outcome.peak_memory_bytes;
-  if (!outcome.protections.empty()) j.note += (j.note.empty() ? "" : "\n") + outcome.protections;
-  return j;
+  // The file is compiled once; each seed gets a fresh test host.
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    progress("running");
+    if (i > 0) host = start_host(i);
+    SeedRun files(run, i);
+    Judgement j = first;
+    j.seed = seeds[i];
+    auto ran = supervise(*host, "run\n", limits);
+    j.run_seconds = ran.wall_seconds;
+    auto outcome = decide(ran, files.report, files.record, recipe.checks);
+    j.verdict = outcome.verdict;
+    j.checks = outcome.checks;
+    j.message = outcome.message;
+    j.peak_memory_bytes = outcome.peak_memory_bytes;
+    if (!outcome.protections.empty()) j.note += (j.note.empty() ? "" : "\n") + outcome.protections;
+    judgements.push_back(std::move(j));
+  }
+  return judgements;
+}
+
+Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& source, uint64_t seed,
+                const Progress& progress) {
+  return judge_seeds(recipe, exercise, source, {seed}, progress).front();
 }
 
 }  // namespace kata

@@ -32,6 +32,10 @@ using Progress = std::function<void(const std::string& step)>;
 
 Judgement judge(const Recipe& recipe, const Exercise& exercise, const fs::path& source, uint64_t seed,
                 const Progress& progress);
+// The file compiled once and its checks run on each seed: how `kata dev check --seeds` proves a verdict
+// does not depend on the inputs.
+std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercise, const fs::path& source,
+                                   const std::vector<uint64_t>& seeds, const Progress& progress);
 
 uint64_t random_seed();
 

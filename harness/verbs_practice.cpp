@@ -181,7 +181,7 @@ void setup_solution(CLI::App& app, Context& ctx) {
         return;
       }
     }
-    fmt::print("{}", read_file(ctx.source_dir / "solutions" / (e.id + ".cpp")));
+    fmt::print("{}", read_file(e.reference()));
   });
 }
 

@@ -148,7 +148,7 @@ void expect_fits_80_columns(const std::string& text) {
   for (std::string line; std::getline(in, line);) EXPECT_LE(code_points(line), 80u) << line;
 }
 
-const std::string kSolution = std::string(KATA_SOURCE_DIR) + "/solutions/causal_attention.cpp";
+const std::string kSolution = std::string(KATA_SOURCE_DIR) + "/exercises/causal_attention/.meta/reference.cpp";
 const std::string kStub = std::string(KATA_SOURCE_DIR) + "/exercises/causal_attention/causal_attention.cpp";
 
 TEST_F(Cli, UnknownExerciseSuggestsTheClosest) {

@@ -45,10 +45,10 @@ std::vector<Case> all_cases() {
   for (const auto& dir : fs::directory_iterator(root / "exercises")) {
     std::string id = dir.path().filename();
     if (built.find("," + id + ",") == std::string::npos) continue;  // a build for fewer exercises
-    cases.push_back({id, root / "solutions" / (id + ".cpp"), "accepted", ""});
+    cases.push_back({id, dir.path() / ".meta" / "reference.cpp", "accepted", ""});
     cases.push_back({id, dir.path() / (id + ".cpp"), "not_accepted", ""});
-    if (!fs::exists(root / "tests" / "cases" / id)) continue;
-    for (const auto& f : fs::directory_iterator(root / "tests" / "cases" / id)) cases.push_back(read_case(id, f.path()));
+    if (!fs::exists(dir.path() / ".meta" / "cases")) continue;
+    for (const auto& f : fs::directory_iterator(dir.path() / ".meta" / "cases")) cases.push_back(read_case(id, f.path()));
   }
   // Hostile files all implement causal_attention.
   for (const auto& f : fs::directory_iterator(root / "tests" / "cases" / "hostile"))
@@ -103,7 +103,7 @@ TEST_P(JudgeCase, GetsItsVerdict) {
   }
   EXPECT_EQ(verdict, c.verdict) << context;
   // The memory limit leaves the reference four times what it needs (exercise.toml: memory_limit_mb).
-  if (c.file.parent_path().filename() == "solutions")
+  if (c.file.filename() == "reference.cpp")
     EXPECT_LE(4 * run.report["peak_memory_mb"].get<int64_t>(), run.report["memory_limit_mb"].get<int64_t>())
         << context;
   EXPECT_EQ(run.exit_code, c.verdict == "accepted" ? 0 : 1) << context;
@@ -156,7 +156,7 @@ TEST(Sandbox, HostileRunLeavesNoTrace) {
   fs::path root = KATA_SOURCE_DIR;
   Case c{"causal_attention", root / "tests/cases/tamper/tampers_and_leaves_a_daemon.cpp", "accepted", ""};
   judge(c, workspace);  // creates the workspace and its database
-  std::vector<fs::path> watched = {JUDGE_DIR, root / "solutions", root / "tests", root / "exercises", workspace};
+  std::vector<fs::path> watched = {JUDGE_DIR, root / "tests", root / "exercises", workspace};
   auto before = fingerprint(watched);
   auto run = judge(c, workspace);
   ASSERT_FALSE(run.report.is_discarded()) << run.err;
@@ -176,8 +176,8 @@ TEST(Sandbox, WorksWithoutRoot) {
   fs::path root = KATA_SOURCE_DIR;
   const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir.string() + " ";
   for (const auto& [file, verdict] : std::vector<std::pair<std::string, std::string>>{
-           {"solutions/causal_attention.cpp", "accepted"},
-           {"tests/cases/causal_attention/wrong_mask_tril.cpp", "wrong_answer"},
+           {"exercises/causal_attention/.meta/reference.cpp", "accepted"},
+           {"exercises/causal_attention/.meta/cases/wrong_mask_tril.cpp", "wrong_answer"},
            {"tests/cases/hostile/memory_hog.cpp", "memory_limit_exceeded"}}) {
     fs::copy_file(root / file, dir / fs::path(file).filename(), fs::copy_options::overwrite_existing);
     Case c{"causal_attention", dir / fs::path(file).filename(), verdict, ""};

@@ -134,7 +134,7 @@ kata::RunResult jailed(const std::string& script, const kata::JailSpec& spec) {
 TEST(Jail, SeesOnlyTheSystemAndItsOwnPaths) {
   JailDir dir;
   // The project's sources and the rest of the host's /tmp are not there; the spec's paths are.
-  auto r = jailed("ls " KATA_SOURCE_DIR "/solutions || echo no-project; ls " TOUCH_MEMORY " && ls " + dir.root.string() +
+  auto r = jailed("ls " KATA_SOURCE_DIR "/exercises/rope/.meta || echo no-project; ls " TOUCH_MEMORY " && ls " + dir.root.string() +
                       "/out && echo sees-out; ls /tmp | wc -l",
                   dir.spec());
   EXPECT_NE(r.out.find("no-project"), std::string::npos) << r.out << r.err;

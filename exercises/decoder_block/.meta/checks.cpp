@@ -7,13 +7,7 @@
 
 #include "decoder_block.h"
 
-// The reference is compiled into this file with internal linkage, so a learner's file cannot call it.
-#undef KATA_DECODER_BLOCK_H
-namespace {
-namespace reference {
-#include "solutions/decoder_block.cpp"
-}  // namespace reference
-}  // namespace
+#include "kata_reference.h"  // the reference, as reference::kata::..., with internal linkage
 
 namespace {
 

@@ -5,13 +5,7 @@
 
 #include "nan_loop.h"
 
-// The reference is compiled into this file with internal linkage, so a learner's file cannot call it.
-#undef KATA_NAN_LOOP_H
-namespace {
-namespace reference {
-#include "solutions/nan_loop.cpp"
-}  // namespace reference
-}  // namespace
+#include "kata_reference.h"  // the reference, as reference::kata::..., with internal linkage
 
 namespace {
 

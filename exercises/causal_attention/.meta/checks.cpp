@@ -5,13 +5,7 @@
 
 #include "causal_attention.h"
 
-// The reference is compiled into this file with internal linkage, so a learner's file cannot call it.
-#undef KATA_CAUSAL_ATTENTION_H
-namespace {
-namespace reference {
-#include "solutions/causal_attention.cpp"
-}  // namespace reference
-}  // namespace
+#include "kata_reference.h"  // the reference, as reference::kata::..., with internal linkage
 
 namespace {
 

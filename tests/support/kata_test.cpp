@@ -10,8 +10,6 @@ namespace {
 
 uint64_t g_seed = 0;
 
-std::string shape_of(const torch::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
-
 std::string dtype_name(torch::ScalarType dtype) {
   switch (dtype) {
     case torch::kFloat32: return "float32";
@@ -60,6 +58,8 @@ std::string value_diff(const std::string& what, const torch::Tensor& got, const 
 }
 
 }  // namespace
+
+std::string shape_of(const torch::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
 
 void set_run_seed(uint64_t seed) { g_seed = seed; }
 uint64_t run_seed() { return g_seed; }
@@ -144,6 +144,36 @@ torch::Tensor non_contiguous(const torch::Tensor& t) {
   // Store the values with the last two dimensions swapped, then swap them back as a view.
   if (t.dim() < 2) return torch::stack({t, t}, -1).select(-1, 0);
   return t.transpose(-1, -2).contiguous().transpose(-1, -2);
+}
+
+std::optional<std::string> contract_mismatch(const torch::nn::Module& learner, const torch::nn::Module& reference) {
+  auto mine = learner.named_parameters(), want = reference.named_parameters();
+  if (mine.is_empty() && !want.is_empty())
+    return "your module has no parameters: is register_module(...) / register_parameter(...) never called?";
+  std::vector<std::string> problems;
+  for (const auto& p : want) {
+    const torch::Tensor* found = mine.find(p.key());
+    if (!found) {
+      problems.push_back(fmt::format("missing parameter {} (expected shape {})", p.key(), shape_of(p.value())));
+    } else if (found->sizes() != p.value().sizes()) {
+      problems.push_back(
+          fmt::format("parameter {} has shape {}, expected {}", p.key(), shape_of(*found), shape_of(p.value())));
+    }
+  }
+  for (const auto& p : mine) {
+    if (!want.contains(p.key()) && p.value().requires_grad())
+      problems.push_back(fmt::format("unexpected parameter {} {}", p.key(), shape_of(p.value())));
+  }
+  if (problems.empty()) return std::nullopt;
+  std::vector<std::string> expected;
+  for (const auto& p : want) expected.push_back(p.key() + " " + shape_of(p.value()));
+  return fmt::format("{}\n  the contract's parameters: {}", fmt::join(problems, "\n  "), fmt::join(expected, ", "));
+}
+
+void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  auto mine = to.named_parameters();
+  for (const auto& p : from.named_parameters()) mine[p.key()].copy_(p.value());
 }
 
 }  // namespace kata_test

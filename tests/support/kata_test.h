@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 #include <functional>
 #include <optional>
 #include <string>
@@ -28,6 +30,8 @@ struct Tolerance {
 };
 Tolerance tolerance_for(torch::ScalarType dtype);
 
+// "[2, 4, 8, 16]"
+std::string shape_of(const torch::Tensor& t);
 // "q [2, 4, 8, 16] float64 non-contiguous"
 std::string describe(const std::string& name, const torch::Tensor& t);
 // "q [2, 4, 8, 16] float64, k [...] ..." plus ", seed N".
@@ -58,6 +62,26 @@ std::optional<std::string> backward_diff(const Backward& got, const Backward& wa
 
 // A view that is not contiguous but holds the same values as t.
 torch::Tensor non_contiguous(const torch::Tensor& t);
+
+// The reference's copy of a contract struct (reference::kata::TrainConfig from kata::TrainConfig): both are
+// the one declaration of the contract header, included twice, so a byte copy is exact and a field added to
+// the contract can never be dropped on the way, as a hand-written field-by-field copy would.
+template <class To, class From>
+To as_reference(const From& from) {
+  static_assert(sizeof(To) == sizeof(From) && std::is_trivially_copyable_v<To> && std::is_trivially_copyable_v<From>,
+                "as_reference copies plain structs of the same contract");
+  To to;
+  std::memcpy(static_cast<void*>(&to), &from, sizeof to);
+  return to;
+}
+
+// ---- Modules: the contract's parameters by name.
+
+// What in the learner's module differs from the reference's parameters (names and shapes), or nullopt.
+// Extra trainable parameters count as a difference; frozen ones (requires_grad false) do not.
+std::optional<std::string> contract_mismatch(const torch::nn::Module& learner, const torch::nn::Module& reference);
+// Copies every reference parameter into the learner's parameter of the same name (call contract_mismatch first).
+void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to);
 
 }  // namespace kata_test
 

@@ -24,7 +24,7 @@ struct Shape {
 const std::vector<Config> kConfigs = {{8, 2, 32}, {12, 3, 20}, {6, 1, 10}, {8, 4, 16}, {6, 6, 8}};
 const std::vector<Shape> kShapes = {{2, 5}, {1, 7}, {3, 4}};
 
-std::string shape_of(const torch::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
+using kata_test::shape_of;
 
 std::string describe_config(const Config& c) {
   return fmt::format("DecoderBlock(d_model={}, n_heads={}, d_ff={})", c.d_model, c.n_heads, c.d_ff);
@@ -32,31 +32,6 @@ std::string describe_config(const Config& c) {
 
 std::string describe_case(const Config& c, const torch::Tensor& x) {
   return describe_config(c) + ", " + kata_test::describe({{"x", x}});
-}
-
-// What in the learner's parameters differs from the contract (names and shapes), or nullopt.
-// Extra trainable parameters count as a difference; frozen ones (requires_grad false) do not.
-std::optional<std::string> contract_mismatch(const torch::nn::Module& learner, const torch::nn::Module& reference) {
-  auto mine = learner.named_parameters(), want = reference.named_parameters();
-  if (mine.is_empty()) return "your module has no parameters: register_module(\"ln1\", ...) etc. was never called";
-  std::vector<std::string> problems;
-  for (const auto& p : want) {
-    const torch::Tensor* found = mine.find(p.key());
-    if (!found) {
-      problems.push_back(fmt::format("missing parameter {} (expected shape {})", p.key(), shape_of(p.value())));
-    } else if (found->sizes() != p.value().sizes()) {
-      problems.push_back(
-          fmt::format("parameter {} has shape {}, expected {}", p.key(), shape_of(*found), shape_of(p.value())));
-    }
-  }
-  for (const auto& p : mine) {
-    if (!want.contains(p.key()) && p.value().requires_grad())
-      problems.push_back(fmt::format("unexpected parameter {} {}", p.key(), shape_of(p.value())));
-  }
-  if (problems.empty()) return std::nullopt;
-  std::vector<std::string> expected;
-  for (const auto& p : want) expected.push_back(p.key() + " " + shape_of(p.value()));
-  return fmt::format("{}\n  the contract's parameters: {}", fmt::join(problems, "\n  "), fmt::join(expected, ", "));
 }
 
 // A learner module and a reference module of one config and dtype with identical weights.
@@ -80,10 +55,9 @@ Pair make_pair(const Config& c, torch::ScalarType dtype, const std::string& sile
     }
     if (!silence.empty() && p.key().rfind(silence + ".", 0) == 0) p.value().zero_();
   }
-  m.load_error = contract_mismatch(*m.learner, *m.reference);
+  m.load_error = kata_test::contract_mismatch(*m.learner, *m.reference);
   if (m.load_error) return m;
-  auto mine = m.learner->named_parameters();
-  for (const auto& p : m.reference->named_parameters()) mine[p.key()].copy_(p.value());
+  kata_test::copy_parameters(*m.reference, *m.learner);
   return m;
 }
 
@@ -173,7 +147,7 @@ TEST(DecoderBlock, ParametersMatchContract) {
   for (const auto& c : {Config{12, 3, 20}, Config{8, 8, 4}}) {
     kata::DecoderBlock learner(c.d_model, c.n_heads, c.d_ff);
     reference::kata::DecoderBlock reference(c.d_model, c.n_heads, c.d_ff);
-    if (auto e = contract_mismatch(*learner, *reference)) {
+    if (auto e = kata_test::contract_mismatch(*learner, *reference)) {
       FAIL() << *e << "\ncase: " << describe_config(c);
     }
   }

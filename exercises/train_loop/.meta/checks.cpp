@@ -56,17 +56,6 @@ torch::nn::Sequential copy_of(const torch::nn::Sequential& model, const Scenario
   return copy;
 }
 
-reference::kata::TrainConfig to_reference(const kata::TrainConfig& c) {
-  reference::kata::TrainConfig r;
-  r.steps = c.steps;
-  r.batch_size = c.batch_size;
-  r.lr = c.lr;
-  r.warmup_steps = c.warmup_steps;
-  r.weight_decay = c.weight_decay;
-  r.max_grad_norm = c.max_grad_norm;
-  return r;
-}
-
 std::string describe_scenario(const Scenario& s, const torch::Tensor& x, const torch::Tensor& y) {
   const auto& c = s.cfg;
   return fmt::format("{} (model Linear({}, {}) Tanh Linear({}, {}); steps {}, batch_size {}, lr {}, warmup_steps {}, "
@@ -86,7 +75,7 @@ Runs run_both(const Scenario& s) {
 
   Runs runs;
   runs.description = describe_scenario(s, x, y);
-  auto want = reference::kata::train(reference_model, x.clone(), y.clone(), to_reference(s.cfg));
+  auto want = reference::kata::train(reference_model, x.clone(), y.clone(), kata_test::as_reference<reference::kata::TrainConfig>(s.cfg));
   runs.reference = {want.loss, want.grad_norm, want.lr, reference_model};
   auto got = kata::train(learner_model, x, y, s.cfg);
   runs.learner = {got.loss, got.grad_norm, got.lr, learner_model};

@@ -1,7 +1,6 @@
 #include "compile.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <regex>
@@ -22,26 +21,6 @@ const char* kContractHint =
     "parameter types and const-ness.\n";
 
 namespace {
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("{} is missing: the build has not finished", path.string()));
-  return nlohmann::json::parse(in);
-}
-
-// `--gtest_list_tests` prints "Suite." then "  Name" lines.
-std::vector<std::string> read_checks(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("{} is missing: the build has not finished", path.string()));
-  std::vector<std::string> checks;
-  std::string line, suite;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (line[0] != ' ') suite = line;
-    else checks.push_back(suite + line.substr(line.find_first_not_of(' ')));
-  }
-  return checks;
-}
 
 // The compiler and the linker see the system, the toolchain's precompiled headers and the files of this step.
 JailSpec tool_jail(const Recipe& recipe, const fs::path& jail_root, const fs::path& out_dir,
@@ -175,25 +154,6 @@ bool is_pch_problem(const std::string& diagnostics) {
 }
 
 }  // namespace
-
-Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
-  auto toolchain = read_json(judge_dir / "toolchain.json");
-  auto recipe = read_json(judge_dir / exercise / "recipe.json");
-  Recipe r;
-  r.compiler = toolchain["compiler"];
-  r.flags = toolchain["flags"].get<std::vector<std::string>>();
-  r.pch_sources = toolchain["pch_sources"].get<std::string>();
-  r.pch_lite = toolchain["pch"]["lite"].get<std::string>();
-  r.pch_full = toolchain["pch"]["full"].get<std::string>();
-  r.shadow_dir = toolchain["shadow"].get<std::string>();
-  r.link = toolchain["link"].get<std::vector<std::string>>();
-  r.host = toolchain["host"].get<std::string>();
-  r.contract = recipe["contract"].get<std::string>();
-  r.checks_library = recipe["checks_library"].get<std::string>();
-  r.worker_objects = recipe["worker_objects"].get<std::vector<std::string>>();
-  r.checks = read_checks(recipe["checks"].get<std::string>());
-  return r;
-}
 
 // Three tries, fastest first. (1) The lite PCH, with shadow/torch/torch.h standing in for <torch/torch.h>:
 // enough for nearly every solution. (2) When that fails, the real <torch/torch.h> with the full PCH, whose

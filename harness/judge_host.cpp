@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&n, args.rest.data());
     return RUN_ALL_TESTS();
   }
-  if (args.worker) kata_remote::worker_main(3, args.jail, args.limits);
+  if (args.worker) kata_remote::worker_main(kata_remote::kWorkerRpcFd, args.jail, args.limits);
 
   kata_remote::WorkerConfig config;
   config.learner_so = args.learner;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
+#include "context.h"
 #include "judging.h"
 #include "progress.h"
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "file_watch.h"
 #include "judging.h"
 #include "report.h"
 #include "table.h"

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cli.h"
+#include "file_watch.h"
 #include "judging.h"
 #include "progress.h"
 #include "report.h"

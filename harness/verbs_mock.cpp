@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "cli.h"
 #include "mock.h"
 #include "mock_session.h"
 #include "report.h"

@@ -19,7 +19,6 @@ using Clock = std::chrono::steady_clock;
 using kata_wire::List;
 using kata_wire::Value;
 
-constexpr int kRpcFd = 3;
 constexpr double kStartSeconds = 30;  // a fresh worker loads LibTorch before it is ready
 
 std::string signal_name(int sig) {
@@ -31,14 +30,14 @@ std::string mib(int64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-// The worker's end of the connection at kRpcFd, its output on stdout and stderr, nothing else open.
+// The worker's end of the connection at kWorkerRpcFd, its output on stdout and stderr, nothing else open.
 void wire_child_fds(int rpc, int out, int err) {
   int null = open("/dev/null", O_RDONLY);
   dup2(null, STDIN_FILENO);
   dup2(out, STDOUT_FILENO);
   dup2(err, STDERR_FILENO);
-  dup2(rpc, kRpcFd);
-  close_range(kRpcFd + 1, ~0U, 0);
+  dup2(rpc, kWorkerRpcFd);
+  close_range(kWorkerRpcFd + 1, ~0U, 0);
 }
 
 }  // namespace
@@ -85,7 +84,7 @@ void Session::spawn(bool fork_only) {
   if (pid < 0) throw WorkerError(Failure::protocol, "cannot start a worker");
   if (pid == 0) {
     wire_child_fds(sv[1], out[1], err[1]);
-    if (fork_only) worker_main(kRpcFd, config_.jail, config_.limits);
+    if (fork_only) worker_main(kWorkerRpcFd, config_.jail, config_.limits);
     std::vector<std::string> args = {config_.host, "--worker", "--cpu", std::to_string(config_.limits.cpu_seconds),
                                      "--memory", std::to_string(config_.limits.memory_bytes),
                                      "--root", config_.jail.root_mountpoint};

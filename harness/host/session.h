@@ -13,6 +13,9 @@
 
 namespace kata_remote {
 
+// The worker's end of its connection to the checker: this descriptor, in both ways a worker starts.
+constexpr int kWorkerRpcFd = 3;
+
 struct Limits {
   double cpu_seconds = 10;   // all the learner's code together, per worker process
   double wall_seconds = 16;  // all calls together

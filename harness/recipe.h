@@ -1,0 +1,29 @@
+// How to judge an exercise, as the build left it: the toolchain and the exercise's prebuilt pieces.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kata {
+
+namespace fs = std::filesystem;
+
+// <judge_dir>/toolchain.json and <judge_dir>/<id>/recipe.json, written by cmake/Judge.cmake in build/judge.
+struct Recipe {
+  std::string compiler;
+  std::vector<std::string> flags;
+  fs::path pch_lite, pch_full;
+  fs::path pch_sources;  // the headers the PCHs were built from (clang checks they are unchanged)
+  fs::path shadow_dir;   // holds a torch/torch.h that includes only the lite subset
+  std::vector<std::string> link;  // turns the learner's object and the worker's binding into a shared object
+  fs::path host;                  // the judge's test host (checker and worker)
+  fs::path contract;              // the exercise's header, the only file of the exercise the compile sees
+  fs::path checks_library;        // the hidden checks, the reference and the checker side of the binding
+  std::vector<std::string> worker_objects;  // the worker side of the binding
+  std::vector<std::string> checks;          // "Suite.Name" of every hidden check
+};
+// Throws std::runtime_error naming the missing piece when the build has not produced it.
+Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise);
+
+}  // namespace kata

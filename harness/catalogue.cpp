@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <algorithm>
 #include <toml++/toml.h>
+#include <algorithm>
 
 namespace kata {
 namespace {

@@ -13,7 +13,7 @@ struct Exercise {
   std::string id, title, topic, difficulty;
   int minutes = 0;                 // expected time in an interview
   double time_limit_seconds = 10;  // CPU time of the learner's code over all hidden checks
-  int64_t memory_limit_mb = 768;  // memory of the learner's code: max(768, 4 × the reference's peak)
+  int64_t memory_limit_mb = 768;   // memory of the learner's code: max(768, 4 × the reference's peak)
   std::vector<std::string> hints;  // from a nudge to nearly the answer
   std::vector<std::string> followups;
   fs::path dir;

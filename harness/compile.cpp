@@ -44,12 +44,13 @@ StepResult run_tool(const std::vector<std::string>& argv, const JailSpec& jail) 
   step.ok = r.exit_code == 0 && !r.timed_out && !r.memory_exceeded && !r.output_exceeded;
   step.diagnostics = r.err + r.out;
   if (r.timed_out)
-    step.diagnostics += fmt::format("\n(the compiler was stopped at its time limit: {:.0f} s of CPU or {:.0f} s "
-                                    "of wall time; is something in your file making it work that hard?)",
-                                    limits.cpu_seconds, limits.wall_seconds);
+    step.diagnostics += fmt::format(
+        "\n(the compiler was stopped at its time limit: {:.0f} s of CPU or {:.0f} s "
+        "of wall time; is something in your file making it work that hard?)",
+        limits.cpu_seconds, limits.wall_seconds);
   else if (r.memory_exceeded)
-    step.diagnostics += fmt::format("\n(the compiler was stopped at its memory limit: {} MiB)",
-                                    limits.memory_bytes >> 20);
+    step.diagnostics +=
+        fmt::format("\n(the compiler was stopped at its memory limit: {} MiB)", limits.memory_bytes >> 20);
   else if (r.signal != 0)
     step.diagnostics += fmt::format("\n(the compiler was killed by signal {})", r.signal);
   step.seconds = r.wall_seconds;
@@ -70,9 +71,12 @@ std::vector<Diagnostic> split_diagnostics(const std::string& output) {
   std::string line;
   std::smatch m;
   while (std::getline(in, line)) {
-    if (std::regex_match(line, m, header)) diags.push_back({m[1], m[2], {line}});
-    else if (line.rfind("In file included from", 0) == 0) continue;
-    else if (!diags.empty() && diags.back().lines.size() < 4) diags.back().lines.push_back(line.substr(0, 300));
+    if (std::regex_match(line, m, header))
+      diags.push_back({m[1], m[2], {line}});
+    else if (line.rfind("In file included from", 0) == 0)
+      continue;
+    else if (!diags.empty() && diags.back().lines.size() < 4)
+      diags.back().lines.push_back(line.substr(0, 300));
   }
   return diags;
 }
@@ -181,8 +185,9 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
       if (!full.ok) full.diagnostics = learner_errors(full.diagnostics, source);
       return full;
     }
-    note = "the precompiled torch headers did not match this compiler or its headers, so this compile was slow; "
-           "the next ./kata call rebuilds them";
+    note =
+        "the precompiled torch headers did not match this compiler or its headers, so this compile was slow; "
+        "the next ./kata call rebuilds them";
   } else {
     note = "the precompiled torch headers are missing, so this compile was slow; the next ./kata call builds them";
   }

@@ -25,7 +25,7 @@ struct EnvironmentError : std::runtime_error {  // exit 3
 
 struct Context {
   fs::path source_dir = KATA_SOURCE_DIR;
-  fs::path judge_dir;  // the build's judge pieces; KATA_JUDGE_DIR points elsewhere (tests do)
+  fs::path judge_dir;      // the build's judge pieces; KATA_JUDGE_DIR points elsewhere (tests do)
   fs::path workspace_dir;  // --workspace or KATA_WORKSPACE; default ./workspace in the source tree
   int exit_code = 0;
 

@@ -350,8 +350,8 @@ Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup) {
   p.cgroup = cgroup && cgroup->available() && cgroup->add(getpid());
   const bool root = geteuid() == 0;
   const bool user_ns = !root && enter_user_namespace();
-  p.namespaces = (root || user_ns) &&
-                 unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0;
+  p.namespaces =
+      (root || user_ns) && unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0;
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) _exit(127);
   pid_t parent = getpid();

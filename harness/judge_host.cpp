@@ -9,10 +9,10 @@
 // Worker (untrusted): forked before the checks are loaded, so it never holds the reference; it enters the
 // jail and serves calls with the learner's shared object. `--worker` starts a replacement after a worker
 // died, exec'd fresh for the same reason.
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <dlfcn.h>
+#include <fmt/format.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,17 +39,28 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (arg == "--worker") a.worker = true;
-    else if (arg == "--list") a.list = true;
-    else if (arg == "--checks") a.checks = next();
-    else if (arg == "--learner") a.learner = next();
-    else if (arg == "--record") a.record = next();
-    else if (arg == "--cpu") a.limits.cpu_seconds = std::stod(next());
-    else if (arg == "--wall") a.limits.wall_seconds = std::stod(next());
-    else if (arg == "--memory") a.limits.memory_bytes = std::stoll(next());
-    else if (arg == "--root") a.jail.root_mountpoint = next();
-    else if (arg == "--ro") a.jail.read_only.push_back(next());
-    else a.rest.push_back(argv[i]);
+    if (arg == "--worker")
+      a.worker = true;
+    else if (arg == "--list")
+      a.list = true;
+    else if (arg == "--checks")
+      a.checks = next();
+    else if (arg == "--learner")
+      a.learner = next();
+    else if (arg == "--record")
+      a.record = next();
+    else if (arg == "--cpu")
+      a.limits.cpu_seconds = std::stod(next());
+    else if (arg == "--wall")
+      a.limits.wall_seconds = std::stod(next());
+    else if (arg == "--memory")
+      a.limits.memory_bytes = std::stoll(next());
+    else if (arg == "--root")
+      a.jail.root_mountpoint = next();
+    else if (arg == "--ro")
+      a.jail.read_only.push_back(next());
+    else
+      a.rest.push_back(argv[i]);
   }
   return a;
 }

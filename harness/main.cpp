@@ -1,7 +1,7 @@
 // kata: the command line. main only wires the verbs together; each verb lives in its own setup function.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdlib>
@@ -58,8 +58,8 @@ bool json_requested(const CLI::App& app) {
 // A script that asked for --json gets the error as JSON on stdout too, so stdout is never empty.
 int fail(const CLI::App& app, int exit_code, const std::string& message) {
   if (json_requested(app))
-    fmt::print("{}\n", nlohmann::json{{"error", message}, {"exit_code", exit_code}}
-                           .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n", nlohmann::json{{"error", message}, {"exit_code", exit_code}}.dump(
+                           2, ' ', false, nlohmann::json::error_handler_t::replace));
   return exit_code;
 }
 

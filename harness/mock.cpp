@@ -39,9 +39,10 @@ Round start_round(const Context& ctx, const RoundRequest& request) {
 
   auto store = ctx.store();
   if (auto active = store.active_round())
-    throw UsageError(fmt::format("mock round {} is still active: resume it with ./kata mock, or end it with "
-                                 "./kata mock submit / ./kata mock abandon",
-                                 active->id));
+    throw UsageError(
+        fmt::format("mock round {} is still active: resume it with ./kata mock, or end it with "
+                    "./kata mock submit / ./kata mock abandon",
+                    active->id));
   double started = now_seconds();
   int64_t id = store.start_round(ids, started, started + request.minutes * 60);
   auto ws = ctx.workspace();

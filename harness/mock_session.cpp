@@ -53,11 +53,11 @@ struct Session {
   Round round;
   Catalogue catalogue;
   std::map<std::string, std::unique_ptr<FileWatch>> watches = {};
-  std::map<std::string, Judgement> latest = {};  // last judgement of each exercise since the round (re)started
-  std::map<std::string, RoundJudgement> earlier = {};  // the last ones before a resume: their verdicts only
+  std::map<std::string, Judgement> latest = {};         // last judgement of each exercise since the round (re)started
+  std::map<std::string, RoundJudgement> earlier = {};   // the last ones before a resume: their verdicts only
   std::vector<std::pair<std::string, int>> hints = {};  // given in this round, here or by ./kata hint: id, level
-  std::string banner = "";  // the last warning or event, shown under the clock
-  std::vector<int> warnings_left = {15, 5, 1};  // minutes still to warn at
+  std::string banner = "";                              // the last warning or event, shown under the clock
+  std::vector<int> warnings_left = {15, 5, 1};          // minutes still to warn at
 
   double remaining() const { return round.deadline - now_seconds(); }
   const Exercise& exercise(const std::string& id) const { return ctx.exercise(catalogue, id); }
@@ -81,8 +81,8 @@ struct Session {
   std::string last_save(const std::string& id, bool color) const {
     if (latest.count(id)) {
       const auto& j = latest.at(id);
-      return fmt::format("  last save: {} ({}/{} checks)\n", verdict_label(j.verdict, {color, true}),
-                         j.checks_passed(), j.checks.size()) +
+      return fmt::format("  last save: {} ({}/{} checks)\n", verdict_label(j.verdict, {color, true}), j.checks_passed(),
+                         j.checks.size()) +
              render(j, {color, true});
     }
     if (earlier.count(id)) {
@@ -211,8 +211,8 @@ std::string scorecard(const Context& ctx, const Submission& s, bool color) {
   auto catalogue = ctx.catalogue();
   std::string out = fmt::format("\n── scorecard · mock round {} ──\n", r.id);
   double used = *r.ended - r.started;
-  out += fmt::format("verdict      {} ({}/{} checks passed)\n", verdict_label(round_verdict(s.judgements), {color, false}),
-                     r.checks_passed, r.checks_total);
+  out += fmt::format("verdict      {} ({}/{} checks passed)\n",
+                     verdict_label(round_verdict(s.judgements), {color, false}), r.checks_passed, r.checks_total);
   out += fmt::format("time used    {} of {} ({})\n", format_clock(used), format_clock(r.deadline - r.started),
                      r.within_time ? "within time" : "after the deadline");
   out += fmt::format("effort       {}, {}\n", counted(r.judge_runs, "judge run"), counted(r.hints, "hint"));
@@ -228,7 +228,8 @@ std::string scorecard(const Context& ctx, const Submission& s, bool color) {
 
 int run_session(const Context& ctx, const RoundRequest& request) {
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-    throw UsageError("the interactive round needs a terminal; script a round with ./kata mock start, status and submit");
+    throw UsageError(
+        "the interactive round needs a terminal; script a round with ./kata mock start, status and submit");
   Session session = open_session(ctx, request);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -11,7 +11,7 @@ namespace kata {
 int run_session(const Context& ctx, const RoundRequest& request);
 
 std::string scorecard(const Context& ctx, const Submission& s, bool color);
-std::string format_clock(double seconds);  // "12:05"
+std::string format_clock(double seconds);      // "12:05"
 std::string format_date(double unix_seconds);  // "2026-11-23 14:05", local time
 
 }  // namespace kata

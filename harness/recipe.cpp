@@ -23,8 +23,10 @@ std::vector<std::string> read_checks(const fs::path& path) {
   std::string line, suite;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    if (line[0] != ' ') suite = line;
-    else checks.push_back(suite + line.substr(line.find_first_not_of(' ')));
+    if (line[0] != ' ')
+      suite = line;
+    else
+      checks.push_back(suite + line.substr(line.find_first_not_of(' ')));
   }
   return checks;
 }

@@ -14,12 +14,12 @@ struct Recipe {
   std::string compiler;
   std::vector<std::string> flags;
   fs::path pch_lite, pch_full;
-  fs::path pch_sources;  // the headers the PCHs were built from (clang checks they are unchanged)
-  fs::path shadow_dir;   // holds a torch/torch.h that includes only the lite subset
-  std::vector<std::string> link;  // turns the learner's object and the worker's binding into a shared object
-  fs::path host;                  // the judge's test host (checker and worker)
-  fs::path contract;              // the exercise's header, the only file of the exercise the compile sees
-  fs::path checks_library;        // the hidden checks, the reference and the checker side of the binding
+  fs::path pch_sources;                     // the headers the PCHs were built from (clang checks they are unchanged)
+  fs::path shadow_dir;                      // holds a torch/torch.h that includes only the lite subset
+  std::vector<std::string> link;            // turns the learner's object and the worker's binding into a shared object
+  fs::path host;                            // the judge's test host (checker and worker)
+  fs::path contract;                        // the exercise's header, the only file of the exercise the compile sees
+  fs::path checks_library;                  // the hidden checks, the reference and the checker side of the binding
   std::vector<std::string> worker_objects;  // the worker side of the binding
   std::vector<std::string> checks;          // "Suite.Name" of every hidden check
 };

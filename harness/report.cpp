@@ -49,7 +49,8 @@ std::string render(const Judgement& j, const Style& style) {
     int explain = style.compact ? 1 : kExplainedFailures;
     for (const auto& c : j.checks) {
       if (c.passed) {
-        if (!style.compact) out += fmt::format("  {} {}\n", paint("✓", fmt::fg(fmt::terminal_color::green), style), c.name);
+        if (!style.compact)
+          out += fmt::format("  {} {}\n", paint("✓", fmt::fg(fmt::terminal_color::green), style), c.name);
         continue;
       }
       ++failed;
@@ -70,7 +71,8 @@ std::string render(const Judgement& j, const Style& style) {
   }
   if (!j.note.empty()) out += fmt::format("  note: {}\n", j.note);
   if (!style.compact)
-    out += fmt::format("{} ({}/{} checks passed)\n", verdict_label(j.verdict, style), j.checks_passed(), j.checks.size());
+    out +=
+        fmt::format("{} ({}/{} checks passed)\n", verdict_label(j.verdict, style), j.checks_passed(), j.checks.size());
   return out;
 }
 

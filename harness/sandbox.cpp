@@ -162,7 +162,8 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
     if (f.fd >= 0) close(f.fd);
 
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.cpu_seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  r.cpu_seconds =
+      usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   r.peak_rss_bytes = std::max<int64_t>(r.peak_rss_bytes, usage.ru_maxrss * 1024LL);
   if (child.cgroup_) {
     r.peak_rss_bytes = std::max(r.peak_rss_bytes, child.cgroup_->peak_memory());

@@ -133,8 +133,9 @@ int Store::next_hint(const std::string& exercise, int available) {
     read.bind(1, exercise);
     int level = read.executeStep() ? read.getColumn(0).getInt() : 0;
     level = std::min(level + 1, available);
-    SQLite::Statement write(*db_, "INSERT INTO hints (exercise, level) VALUES (?, ?) "
-                                  "ON CONFLICT(exercise) DO UPDATE SET level = excluded.level");
+    SQLite::Statement write(*db_,
+                            "INSERT INTO hints (exercise, level) VALUES (?, ?) "
+                            "ON CONFLICT(exercise) DO UPDATE SET level = excluded.level");
     write.bind(1, exercise);
     write.bind(2, level);
     write.exec();
@@ -226,8 +227,9 @@ std::vector<std::pair<std::string, int>> Store::round_hints(int64_t round) {
 std::map<std::string, RoundJudgement> Store::last_round_judgements(int64_t round) {
   return guarded("read", [&] {
     std::map<std::string, RoundJudgement> last;
-    SQLite::Statement q(*db_, "SELECT exercise, verdict, checks_passed, checks_total FROM judgements "
-                              "WHERE round_id = ? ORDER BY id");
+    SQLite::Statement q(*db_,
+                        "SELECT exercise, verdict, checks_passed, checks_total FROM judgements "
+                        "WHERE round_id = ? ORDER BY id");
     q.bind(1, round);
     while (q.executeStep())
       last[q.getColumn(0).getString()] = {q.getColumn(1).getString(), q.getColumn(2).getInt(), q.getColumn(3).getInt()};
@@ -235,8 +237,7 @@ std::map<std::string, RoundJudgement> Store::last_round_judgements(int64_t round
   });
 }
 
-void Store::finish_round(int64_t round, const std::string& verdict, double ended, int checks_passed,
-                         int checks_total) {
+void Store::finish_round(int64_t round, const std::string& verdict, double ended, int checks_passed, int checks_total) {
   guarded("write", [&] {
     SQLite::Statement q(*db_,
                         "UPDATE rounds SET verdict = ?, ended = ?, checks_passed = ?, checks_total = ? "

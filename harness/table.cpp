@@ -37,9 +37,12 @@ std::vector<std::string> wrap(const std::string& text, size_t width, bool cut_lo
       lines.back() = take(w, width);
       lines.emplace_back();
     }
-    if (lines.back().empty()) lines.back() = w;
-    else if (display_width(lines.back()) + 1 + display_width(w) <= width) lines.back() += " " + w;
-    else lines.push_back(w);
+    if (lines.back().empty())
+      lines.back() = w;
+    else if (display_width(lines.back()) + 1 + display_width(w) <= width)
+      lines.back() += " " + w;
+    else
+      lines.push_back(w);
   }
   if (lines.back().empty()) lines.pop_back();
   return lines;

@@ -81,7 +81,8 @@ std::string mismatch(const Expectation& want, const Judgement& got) {
     if (got.verdict == Verdict::compile_error) return "the stub does not compile: " + got.message.substr(0, 200);
     return "";
   }
-  if (verdict != want.verdict) return fmt::format("{} instead of {}: {}", verdict, want.verdict, got.message.substr(0, 200));
+  if (verdict != want.verdict)
+    return fmt::format("{} instead of {}: {}", verdict, want.verdict, got.message.substr(0, 200));
   if (want.check.empty()) return "";
   for (const auto& c : got.checks)
     if (c.name == want.check && !c.passed) return "";
@@ -95,8 +96,10 @@ std::vector<Expectation> expectations(const Exercise& e) {
   for (const auto& f : fs::directory_iterator(e.meta() / "cases", ec)) files.push_back(f.path());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    if (auto c = read_expectation(e.id, f)) all.push_back(*c);
-    else all.push_back({e.id, f, "missing '// expect:' line", ""});
+    if (auto c = read_expectation(e.id, f))
+      all.push_back(*c);
+    else
+      all.push_back({e.id, f, "missing '// expect:' line", ""});
   }
   return all;
 }
@@ -169,10 +172,10 @@ void run_dev_check(Context& ctx, const DevCheckOptions& opt) {
 }  // namespace
 
 void setup_dev(CLI::App& app, Context& ctx) {
-  auto* dev = app.add_subcommand("dev", "for contributors: check the exercises (./kata dev test runs the tests)");
+  auto* dev = app.add_subcommand("dev", "for contributors: check every exercise");
   dev->require_subcommand(1);
   auto opt = std::make_shared<DevCheckOptions>();
-  auto* check = dev->add_subcommand("check", "every exercise complete, every verdict the same on every seed");
+  auto* check = dev->add_subcommand("check", "exercises complete, verdicts the same on every seed");
   check->add_option("--seeds", opt->seeds, "judge every file on this many seeds (default 1)");
   check->add_option("--exercise", opt->ids, "only these exercises")->delimiter(',');
   check->callback([&ctx, opt] { run_dev_check(ctx, *opt); });

@@ -70,8 +70,10 @@ nlohmann::json round_json(const Context& ctx, const Round& r) {
 double remaining(const Round& r) { return std::max(0.0, r.deadline - now_seconds()); }
 
 void print(const Context&, bool json, const nlohmann::json& j, const std::string& human) {
-  if (json) fmt::print("{}\n", j.dump(2));
-  else fmt::print("{}", human);
+  if (json)
+    fmt::print("{}\n", j.dump(2));
+  else
+    fmt::print("{}", human);
 }
 
 void run_start(Context& ctx, const MockOptions& opt) {
@@ -81,7 +83,8 @@ void run_start(Context& ctx, const MockOptions& opt) {
     fmt::print(stderr, "mock round {} ran out of time; judged as last saved: {}\n", expired->round.id,
                to_string(round_verdict(expired->judgements)));
   auto r = start_round(ctx, request);
-  std::string human = fmt::format("mock round {} started: {}\n", r.id, counted((r.deadline - r.started) / 60, "minute"));
+  std::string human =
+      fmt::format("mock round {} started: {}\n", r.id, counted((r.deadline - r.started) / 60, "minute"));
   for (const auto& id : r.exercises)
     human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());
   human += "hand it in with ./kata mock submit; ./kata mock shows the clock and judges on save\n";
@@ -141,7 +144,9 @@ std::string sparkline(const std::vector<double>& values) {
 // Minutes to solve each exercise, the most recent rounds only so that the line fits the screen.
 std::string trends(const std::map<std::string, std::vector<double>>& solve_times) {
   constexpr size_t kRecent = 20;
-  Table table({{"exercise", Table::Align::left, 1}, {"minutes to solve"}, {"last", Table::Align::right},
+  Table table({{"exercise", Table::Align::left, 1},
+               {"minutes to solve"},
+               {"last", Table::Align::right},
                {"best", Table::Align::right}});
   for (const auto& [exercises, minutes] : solve_times) {
     std::vector<double> recent(minutes.end() - std::min(minutes.size(), kRecent), minutes.end());
@@ -172,8 +177,14 @@ void run_history(Context& ctx, bool json) {
     return;
   }
   using Align = Table::Align;
-  Table table({{"round", Align::right}, {"exercise", Align::left, 1}, {"started", Align::left, 2}, {"verdict"},
-               {"time", Align::right}, {"runs", Align::right}, {"hints", Align::right}, {"in time"}});
+  Table table({{"round", Align::right},
+               {"exercise", Align::left, 1},
+               {"started", Align::left, 2},
+               {"verdict"},
+               {"time", Align::right},
+               {"runs", Align::right},
+               {"hints", Align::right},
+               {"in time"}});
   std::map<std::string, std::vector<double>> solve_times;
   for (const auto& r : rounds) {
     double elapsed = (r.ended ? *r.ended : now_seconds()) - r.started;
@@ -193,8 +204,7 @@ void setup_mock(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<MockOptions>();
   auto* mock = app.add_subcommand("mock", "a timed mock round: the clock, judging on save, then a scorecard");
   auto add_round_options = [&](CLI::App* cmd) {
-    cmd->add_option("--exercise", opt->exercises,
-                    "at most two ids, as ID,ID (default: one not solved recently)")
+    cmd->add_option("--exercise", opt->exercises, "at most two ids, as ID,ID (default: one not solved recently)")
         ->delimiter(',');
     cmd->add_option("--topic", opt->topic, "pick among this topic's exercises");
     cmd->add_option("--minutes", opt->minutes, "length of the round (default 45; decimals allowed)")->check(kMinutes);

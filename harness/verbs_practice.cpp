@@ -1,8 +1,8 @@
 // The practice verbs: list, show, start, hint, reset, solution.
 #include <fmt/color.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <fstream>
@@ -71,13 +71,21 @@ void setup_list(CLI::App& app, Context& ctx) {
     if (*json) {
       auto out = nlohmann::json::array();
       for (const auto& e : catalogue.all())
-        out.push_back({{"id", e.id}, {"title", e.title}, {"topic", e.topic}, {"difficulty", e.difficulty},
-                       {"minutes", e.minutes}, {"status", status_of(judged, ws, e)}});
+        out.push_back({{"id", e.id},
+                       {"title", e.title},
+                       {"topic", e.topic},
+                       {"difficulty", e.difficulty},
+                       {"minutes", e.minutes},
+                       {"status", status_of(judged, ws, e)}});
       fmt::print("{}\n", nlohmann::json{{"exercises", out}}.dump(2));
       return;
     }
-    Table table({{"id"}, {"title", Table::Align::left, 2}, {"topic", Table::Align::left, 1}, {"level"},
-                 {"min", Table::Align::right}, {"status"}});
+    Table table({{"id"},
+                 {"title", Table::Align::left, 2},
+                 {"topic", Table::Align::left, 1},
+                 {"level"},
+                 {"min", Table::Align::right},
+                 {"status"}});
     for (const auto& e : catalogue.all()) {
       std::string status = status_of(judged, ws, e);
       if (ctx.color() && status == "solved") status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
@@ -95,16 +103,21 @@ void setup_show(CLI::App& app, Context& ctx) {
     const auto& e = ctx.exercise(catalogue, opt->id);
     auto file = ctx.workspace().attempt(e.id);
     if (opt->json) {
-      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"title", e.title}, {"statement", read_file(e.statement())},
-                                        {"contract", e.contract().string()}, {"file", file.string()},
+      fmt::print("{}\n", nlohmann::json{{"id", e.id},
+                                        {"title", e.title},
+                                        {"statement", read_file(e.statement())},
+                                        {"contract", e.contract().string()},
+                                        {"file", file.string()},
                                         {"file_exists", fs::exists(file)}}
                              .dump(2));
       return;
     }
     fmt::print("{}\n", read_file(e.statement()));
     fmt::print("contract: {}\n", e.contract().string());
-    if (fs::exists(file)) fmt::print("your file: {}\n", file.string());
-    else fmt::print("your file: {} (not created yet: ./kata start {})\n", file.string(), e.id);
+    if (fs::exists(file))
+      fmt::print("your file: {}\n", file.string());
+    else
+      fmt::print("your file: {} (not created yet: ./kata start {})\n", file.string(), e.id);
   });
 }
 
@@ -117,7 +130,8 @@ void setup_start(CLI::App& app, Context& ctx) {
     auto ws = ctx.workspace();
     bool created = ws.copy_stub(e, ws.attempt(e.id));
     if (opt->json) {
-      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"created", created}}.dump(2));
+      fmt::print("{}\n",
+                 nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"created", created}}.dump(2));
       return;
     }
     fmt::print("{} {}\n", created ? "created" : "already there, kept:", ws.attempt(e.id).string());
@@ -139,7 +153,8 @@ void setup_hint(CLI::App& app, Context& ctx) {
       fmt::print("{}\n", out.dump(2));
       return;
     }
-    for (int i = 0; i < level; ++i) fmt::print("{}", hanging(fmt::format("hint {}/{}: ", i + 1, e.hints.size()), e.hints[i]));
+    for (int i = 0; i < level; ++i)
+      fmt::print("{}", hanging(fmt::format("hint {}/{}: ", i + 1, e.hints.size()), e.hints[i]));
     if (level == static_cast<int>(e.hints.size())) fmt::print("(that was the last hint)\n");
     if (round) fmt::print("(counted in mock round {})\n", *round);
   });
@@ -154,8 +169,9 @@ void setup_reset(CLI::App& app, Context& ctx) {
     auto ws = ctx.workspace();
     auto backup = ws.reset(e);
     if (opt->json) {
-      fmt::print("{}\n", nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"backup", backup.string()}}
-                             .dump(2));
+      fmt::print(
+          "{}\n",
+          nlohmann::json{{"id", e.id}, {"file", ws.attempt(e.id).string()}, {"backup", backup.string()}}.dump(2));
       return;
     }
     if (!backup.empty()) fmt::print("your previous attempt is saved as {}\n", backup.string());

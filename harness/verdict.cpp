@@ -73,7 +73,8 @@ Records read_records(const fs::path& path) {
   for (std::string line; std::getline(in, line);) {
     auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) continue;
-    if (json.contains("check")) r.checks[json.value("check", "")] = json;
+    if (json.contains("check"))
+      r.checks[json.value("check", "")] = json;
     else {
       r.protections = json.value("protections", "");
       r.peak_memory = json.value("peak_memory", int64_t{0});
@@ -92,11 +93,16 @@ Verdict verdict_named(const std::string& name) {
 // Limits first, then crashes: the most telling way the learner's code failed.
 int severity(Verdict v) {
   switch (v) {
-    case Verdict::compile_error: return 4;
-    case Verdict::memory_limit_exceeded: return 3;
-    case Verdict::time_limit_exceeded: return 2;
-    case Verdict::runtime_error: return 1;
-    default: return 0;
+    case Verdict::compile_error:
+      return 4;
+    case Verdict::memory_limit_exceeded:
+      return 3;
+    case Verdict::time_limit_exceeded:
+      return 2;
+    case Verdict::runtime_error:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -119,12 +125,18 @@ std::string last_lines(const std::string& text, size_t n) {
 
 std::string to_string(Verdict v) {
   switch (v) {
-    case Verdict::accepted: return "accepted";
-    case Verdict::wrong_answer: return "wrong_answer";
-    case Verdict::compile_error: return "compile_error";
-    case Verdict::runtime_error: return "runtime_error";
-    case Verdict::time_limit_exceeded: return "time_limit_exceeded";
-    case Verdict::memory_limit_exceeded: return "memory_limit_exceeded";
+    case Verdict::accepted:
+      return "accepted";
+    case Verdict::wrong_answer:
+      return "wrong_answer";
+    case Verdict::compile_error:
+      return "compile_error";
+    case Verdict::runtime_error:
+      return "runtime_error";
+    case Verdict::time_limit_exceeded:
+      return "time_limit_exceeded";
+    case Verdict::memory_limit_exceeded:
+      return "memory_limit_exceeded";
   }
   return "runtime_error";
 }
@@ -140,8 +152,10 @@ Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path
   Verdict worst = Verdict::accepted;
   for (const auto& name : expected_checks) {
     Check c{name, false, "this check never ran", "", "", ""};
-    if (report && report->checks.count(name)) c = report->checks.at(name);
-    else all_ran = false;
+    if (report && report->checks.count(name))
+      c = report->checks.at(name);
+    else
+      all_ran = false;
     if (records.checks.count(name)) {
       const auto& rec = records.checks.at(name);
       c.output = rec.value("output", "");
@@ -163,15 +177,18 @@ Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path
   if (run.memory_exceeded || run.timed_out || run.output_exceeded || run.signal != 0 || !all_ran ||
       (report && report->duplicates) || (run.exit_code != 0 && !any_failed)) {
     o.verdict = Verdict::runtime_error;
-    o.message = fmt::format("the judge's checker did not finish ({}); this is a bug of torchkata, please report "
-                            "it with your file", run.signal ? signal_name(run.signal)
-                                                            : fmt::format("exit code {}", run.exit_code));
+    o.message = fmt::format(
+        "the judge's checker did not finish ({}); this is a bug of torchkata, please report "
+        "it with your file",
+        run.signal ? signal_name(run.signal) : fmt::format("exit code {}", run.exit_code));
     if (!run.err.empty()) o.message += "\n" + last_lines(run.err, 3);
     if (worst != Verdict::accepted) o.verdict = worst;
     return o;
   }
-  if (worst != Verdict::accepted) o.verdict = worst;
-  else o.verdict = any_failed ? Verdict::wrong_answer : Verdict::accepted;
+  if (worst != Verdict::accepted)
+    o.verdict = worst;
+  else
+    o.verdict = any_failed ? Verdict::wrong_answer : Verdict::accepted;
   return o;
 }
 

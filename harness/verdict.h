@@ -25,9 +25,9 @@ struct Check {
 
 struct Outcome {
   Verdict verdict = Verdict::runtime_error;
-  std::vector<Check> checks;  // every expected check, in order; those that never ran are failed
-  std::string message;        // for runtime errors and limits: what happened
-  std::string protections;    // which parts of the sandbox the kernel refused, if any
+  std::vector<Check> checks;      // every expected check, in order; those that never ran are failed
+  std::string message;            // for runtime errors and limits: what happened
+  std::string protections;        // which parts of the sandbox the kernel refused, if any
   int64_t peak_memory_bytes = 0;  // the most the learner's code used at once (0 when not measured)
 };
 

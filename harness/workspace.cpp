@@ -14,9 +14,10 @@ namespace kata {
 
 void Workspace::require_writable() const {
   auto refuse = [&](const fs::path& path, const std::string& why) {
-    throw NotWritable(fmt::format("{} is not writable ({}).\nIt holds your attempts and progress: make it "
-                                  "writable, or use\nanother workspace with --workspace DIR (or KATA_WORKSPACE).",
-                                  path.string(), why));
+    throw NotWritable(
+        fmt::format("{} is not writable ({}).\nIt holds your attempts and progress: make it "
+                    "writable, or use\nanother workspace with --workspace DIR (or KATA_WORKSPACE).",
+                    path.string(), why));
   };
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -65,8 +66,10 @@ fs::path Workspace::reset(const Exercise& e) const {
   if (fs::exists(current)) {
     fs::create_directories(root / "backups");
     auto now = std::chrono::system_clock::now();
-    backup = root / "backups" / fmt::format("{}-{:%Y%m%d-%H%M%S}.cpp", e.id, fmt::localtime(std::chrono::system_clock::to_time_t(now)));
-    for (int n = 2; fs::exists(backup); ++n) backup.replace_filename(fmt::format("{}-{}.cpp", backup.stem().string(), n));
+    backup = root / "backups" /
+             fmt::format("{}-{:%Y%m%d-%H%M%S}.cpp", e.id, fmt::localtime(std::chrono::system_clock::to_time_t(now)));
+    for (int n = 2; fs::exists(backup); ++n)
+      backup.replace_filename(fmt::format("{}-{}.cpp", backup.stem().string(), n));
     fs::rename(current, backup);
   }
   copy_stub(e, current);

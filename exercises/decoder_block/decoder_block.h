@@ -19,7 +19,8 @@ struct DecoderBlockImpl : torch::nn::Module {
   int64_t n_heads;
   // Registered under exactly these names.
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};  // d_model -> d_model, with bias
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr},
+      o_proj{nullptr};                           // d_model -> d_model, with bias
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};  // d_model -> d_ff -> d_model, with bias
 };
 TORCH_MODULE(DecoderBlock);

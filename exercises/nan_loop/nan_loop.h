@@ -14,8 +14,8 @@ namespace kata {
 // Loss: mean cross-entropy. Before every update the total gradient norm is clipped to 1.0
 // (as torch::nn::utils::clip_grad_norm_ does).
 // Returns the loss of every step, computed before that step's update.
-std::vector<double> train_classifier(const torch::Tensor& features, const torch::Tensor& labels,
-                                     int64_t num_classes, int64_t steps, double lr);
+std::vector<double> train_classifier(const torch::Tensor& features, const torch::Tensor& labels, int64_t num_classes,
+                                     int64_t steps, double lr);
 }  // namespace kata
 
 #endif

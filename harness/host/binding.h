@@ -46,18 +46,30 @@ struct Scalar {
   static void update(T&, const Value&) {}
 };
 template <>
-inline bool Scalar<bool>::from(const Value& v) { return v.as_bool(); }
+inline bool Scalar<bool>::from(const Value& v) {
+  return v.as_bool();
+}
 template <>
-inline int64_t Scalar<int64_t>::from(const Value& v) { return v.as_int(); }
+inline int64_t Scalar<int64_t>::from(const Value& v) {
+  return v.as_int();
+}
 template <>
-inline double Scalar<double>::from(const Value& v) { return v.as_double(); }
+inline double Scalar<double>::from(const Value& v) {
+  return v.as_double();
+}
 template <>
-inline std::string Scalar<std::string>::from(const Value& v) { return v.as_string(); }
+inline std::string Scalar<std::string>::from(const Value& v) {
+  return v.as_string();
+}
 
-template <> struct Marshal<bool> : Scalar<bool> {};
-template <> struct Marshal<int64_t> : Scalar<int64_t> {};
-template <> struct Marshal<double> : Scalar<double> {};
-template <> struct Marshal<std::string> : Scalar<std::string> {};
+template <>
+struct Marshal<bool> : Scalar<bool> {};
+template <>
+struct Marshal<int64_t> : Scalar<int64_t> {};
+template <>
+struct Marshal<double> : Scalar<double> {};
+template <>
+struct Marshal<std::string> : Scalar<std::string> {};
 template <>
 struct Marshal<int> {
   static Value to(int x) { return Value(int64_t{x}); }
@@ -288,20 +300,22 @@ struct MethodRegistration {
 #define KATA_UNPAREN(...) __VA_ARGS__
 
 // KATA_BIND_STRUCT(kata::TrainConfig, c.steps, c.batch_size, ...): `c` names the struct in the field list.
-#define KATA_BIND_STRUCT(T, ...)                                                                        \
-  template <>                                                                                           \
-  struct kata_remote::Fields<T> {                                                                       \
-    static auto tie(T& c) { return std::tie(__VA_ARGS__); }                                             \
-  };                                                                                                    \
-  static_assert(sizeof(T) == sizeof(kata_remote::FieldValues<T>),                                     \
+#define KATA_BIND_STRUCT(T, ...)                                  \
+  template <>                                                     \
+  struct kata_remote::Fields<T> {                                 \
+    static auto tie(T& c) { return std::tie(__VA_ARGS__); }       \
+  };                                                              \
+  static_assert(sizeof(T) == sizeof(kata_remote::FieldValues<T>), \
                 "the binding of " #T " does not list every field of the contract's struct")
 
 #if defined(KATA_CHECKER_SIDE)
 
 #define KATA_BIND_FUNCTION(R, name, params, args) \
   R kata::name params { return kata_remote::call_function<R>(#name, KATA_UNPAREN args); }
-#define KATA_BIND_MODULE(Name, params, args) \
-  kata::Name##Impl::Name##Impl params { kata_remote::construct(*this, #Name, kata_remote::to_values(KATA_UNPAREN args)); }
+#define KATA_BIND_MODULE(Name, params, args)                                         \
+  kata::Name##Impl::Name##Impl params {                                              \
+    kata_remote::construct(*this, #Name, kata_remote::to_values(KATA_UNPAREN args)); \
+  }
 #define KATA_BIND_METHOD(Name, R, method, params, args) \
   R kata::Name##Impl::method params { return kata_remote::call_method<R>(*this, #Name "." #method, KATA_UNPAREN args); }
 
@@ -309,13 +323,14 @@ struct MethodRegistration {
 
 #define KATA_BIND_FUNCTION(R, name, params, args) \
   static const kata_remote::FunctionRegistration kata_bind_##name(#name, &kata::name);
-#define KATA_BIND_MODULE(Name, params, args)                                                           \
-  template <class... A>                                                                               \
-  static auto kata_module_##Name(void (*)(A...)) {                                                     \
-    return kata_remote::ModuleRegistration<kata::Name##Impl, A...>(#Name);                           \
-  }                                                                                                   \
-  static const auto kata_bind_##Name = kata_module_##Name(static_cast<void (*) params>(nullptr));
-#define KATA_BIND_METHOD(Name, R, method, params, args) \
-  static const kata_remote::MethodRegistration kata_bind_##Name##_##method(#Name "." #method, &kata::Name##Impl::method);
+#define KATA_BIND_MODULE(Name, params, args)                               \
+  template <class... A>                                                    \
+  static auto kata_module_##Name(void (*)(A...)) {                         \
+    return kata_remote::ModuleRegistration<kata::Name##Impl, A...>(#Name); \
+  }                                                                        \
+  static const auto kata_bind_##Name = kata_module_##Name(static_cast<void(*) params>(nullptr));
+#define KATA_BIND_METHOD(Name, R, method, params, args)                                       \
+  static const kata_remote::MethodRegistration kata_bind_##Name##_##method(#Name "." #method, \
+                                                                           &kata::Name##Impl::method);
 
 #endif  // neither: the runtime (harness/host), which defines what the sides call

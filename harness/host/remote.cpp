@@ -198,8 +198,8 @@ Value Marshal<torch::nn::Sequential>::to(const torch::nn::Sequential& model) {
       layers.push_back(Value(List{Value("Linear"), Value(o.in_features()), Value(o.out_features()), Value(o.bias())}));
     } else if (auto* norm = child->as<torch::nn::LayerNorm>()) {
       const auto& o = norm->options;
-      layers.push_back(Value(List{Value("LayerNorm"), Value(o.normalized_shape().back()), Value(o.eps()),
-                                  Value(o.elementwise_affine())}));
+      layers.push_back(Value(
+          List{Value("LayerNorm"), Value(o.normalized_shape().back()), Value(o.eps()), Value(o.elementwise_affine())}));
     } else if (child->as<torch::nn::Tanh>()) {
       layers.push_back(Value(List{Value("Tanh")}));
     } else if (child->as<torch::nn::ReLU>()) {
@@ -222,8 +222,8 @@ torch::nn::Sequential Marshal<torch::nn::Sequential>::from(const Value& v) {
     const List& f = layer.as_list();
     const std::string& type = f.at(0).as_string();
     if (type == "Linear") {
-      model->push_back(torch::nn::Linear(
-          torch::nn::LinearOptions(f.at(1).as_int(), f.at(2).as_int()).bias(f.at(3).as_bool())));
+      model->push_back(
+          torch::nn::Linear(torch::nn::LinearOptions(f.at(1).as_int(), f.at(2).as_int()).bias(f.at(3).as_bool())));
     } else if (type == "LayerNorm") {
       model->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({f.at(1).as_int()})
                                                 .eps(f.at(2).as_double())

@@ -136,9 +136,7 @@ Value load(const std::string& path) {
   return ok({});
 }
 
-bool allocation_failure(const std::string& what) {
-  return what.find("can't allocate memory") != std::string::npos;
-}
+bool allocation_failure(const std::string& what) { return what.find("can't allocate memory") != std::string::npos; }
 
 Value handle(Value& request) {
   List& r = request.as_list();

@@ -44,10 +44,14 @@ void wire_child_fds(int rpc, int out, int err) {
 
 const char* failure_name(Failure f) {
   switch (f) {
-    case Failure::load: return "compile_error";  // the code links against something that is not there
-    case Failure::time_limit: return "time_limit_exceeded";
-    case Failure::memory_limit: return "memory_limit_exceeded";
-    default: return "runtime_error";
+    case Failure::load:
+      return "compile_error";  // the code links against something that is not there
+    case Failure::time_limit:
+      return "time_limit_exceeded";
+    case Failure::memory_limit:
+      return "memory_limit_exceeded";
+    default:
+      return "runtime_error";
   }
 }
 
@@ -85,9 +89,10 @@ void Session::spawn(bool fork_only) {
   if (pid == 0) {
     wire_child_fds(sv[1], out[1], err[1]);
     if (fork_only) worker_main(kWorkerRpcFd, config_.jail, config_.limits);
-    std::vector<std::string> args = {config_.host, "--worker", "--cpu", std::to_string(config_.limits.cpu_seconds),
-                                     "--memory", std::to_string(config_.limits.memory_bytes),
-                                     "--root", config_.jail.root_mountpoint};
+    std::vector<std::string> args = {config_.host, "--worker",
+                                     "--cpu",      std::to_string(config_.limits.cpu_seconds),
+                                     "--memory",   std::to_string(config_.limits.memory_bytes),
+                                     "--root",     config_.jail.root_mountpoint};
     for (const auto& p : config_.jail.read_only) args.insert(args.end(), {"--ro", p});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -155,7 +160,8 @@ Value Session::await_reply() {
     }
   } charge{wall_used_, start, !starting};
   for (;;) {
-    pollfd fds[3] = {{worker_->rpc, POLLIN, 0}, {out_open ? worker_->out : -1, POLLIN, 0},
+    pollfd fds[3] = {{worker_->rpc, POLLIN, 0},
+                     {out_open ? worker_->out : -1, POLLIN, 0},
                      {err_open ? worker_->err : -1, POLLIN, 0}};
     poll(fds, 3, 10);
     if (fds[1].revents) drain(worker_->out, out_open);
@@ -191,8 +197,8 @@ Value Session::await_reply() {
     if (starting ? elapsed > kStartSeconds : wall_used_ + elapsed > limits.wall_seconds) {
       reap(/*wait_for_exit=*/false);
       lost(Failure::time_limit, "did not finish within the time limit (" +
-                                    std::to_string(static_cast<int>(std::lround(limits.cpu_seconds))) +
-                                    " s of CPU, " + std::to_string(static_cast<int>(limits.wall_seconds)) +
+                                    std::to_string(static_cast<int>(std::lround(limits.cpu_seconds))) + " s of CPU, " +
+                                    std::to_string(static_cast<int>(limits.wall_seconds)) +
                                     " s of wall time for all calls): an endless loop, a wait that never ends, "
                                     "or work far beyond what the checks need?");
     }
@@ -210,9 +216,8 @@ void Session::drain(int fd, bool& open) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n > 0) {
       total_output_ += static_cast<size_t>(n);
-      size_t room = record_.output.size() < config_.limits.kept_output
-                        ? config_.limits.kept_output - record_.output.size()
-                        : 0;
+      size_t room =
+          record_.output.size() < config_.limits.kept_output ? config_.limits.kept_output - record_.output.size() : 0;
       record_.output.append(buf, std::min(room, static_cast<size_t>(n)));
       if (static_cast<size_t>(n) > room) record_.output_cut = true;
       continue;
@@ -252,9 +257,7 @@ void Session::reap(bool wait_for_exit) {
                             ") before returning: does it call exit(), abort() or std::terminate?");
 }
 
-int64_t Session::peak_memory() const {
-  return std::max(peak_memory_, worker_ ? worker_->cgroup->peak_memory() : 0);
-}
+int64_t Session::peak_memory() const { return std::max(peak_memory_, worker_ ? worker_->cgroup->peak_memory() : 0); }
 
 void Session::lost(Failure f, const std::string& why) {
   if (worker_) peak_memory_ = std::max(peak_memory_, worker_->cgroup->peak_memory());

@@ -43,8 +43,8 @@ struct CheckRecord {
 };
 
 struct WorkerConfig {
-  std::string host;          // this program, run with --worker for a fresh worker
-  std::string learner_so;    // the learner's code and the worker side of the binding
+  std::string host;        // this program, run with --worker for a fresh worker
+  std::string learner_so;  // the learner's code and the worker side of the binding
   kata::JailSpec jail;
   Limits limits;
 };
@@ -81,7 +81,7 @@ class Session {
   CheckRecord record_;
   size_t total_output_ = 0;
   double wall_used_ = 0;
-  int64_t peak_memory_ = 0;  // of the workers that ended
+  int64_t peak_memory_ = 0;            // of the workers that ended
   Failure limit_hit_ = Failure::none;  // the first time or memory limit crossed ends the run
   std::string limit_message_;
   std::string protections_note_;

@@ -13,9 +13,8 @@ enum Tag : uint8_t { kNone, kBool, kInt, kDouble, kString, kTensor, kList };
 constexpr int kMaxDepth = 32;
 constexpr int64_t kMaxDims = 16;
 
-const torch::ScalarType kDtypes[] = {torch::kFloat32, torch::kFloat64, torch::kFloat16, torch::kBFloat16,
-                                     torch::kInt64,   torch::kInt32,   torch::kInt16,   torch::kInt8,
-                                     torch::kUInt8,   torch::kBool};
+const torch::ScalarType kDtypes[] = {torch::kFloat32, torch::kFloat64, torch::kFloat16, torch::kBFloat16, torch::kInt64,
+                                     torch::kInt32,   torch::kInt16,   torch::kInt8,    torch::kUInt8,    torch::kBool};
 
 bool known_dtype(int code) {
   for (auto d : kDtypes)
@@ -42,8 +41,8 @@ void encode_tensor(std::string& out, const torch::Tensor& tensor) {
   // Sparse, quantised or oddly strided tensors travel as a dense copy; ordinary views keep their strides
   // (a check may hand over a non-contiguous view on purpose).
   torch::Tensor t = tensor.detach();
-  bool plain = t.layout() == torch::kStrided && known_dtype(static_cast<int>(t.scalar_type())) &&
-               !t.is_conj() && !t.is_neg();
+  bool plain =
+      t.layout() == torch::kStrided && known_dtype(static_cast<int>(t.scalar_type())) && !t.is_conj() && !t.is_neg();
   for (auto s : t.strides()) plain = plain && s >= 0;
   if (!plain) t = t.to_dense().contiguous();
   put<uint8_t>(out, static_cast<uint8_t>(t.scalar_type()));
@@ -95,17 +94,22 @@ class Decoder {
   Value value(int depth) {
     if (depth > kMaxDepth) throw ProtocolError("values nested too deeply");
     switch (get<uint8_t>()) {
-      case kNone: return Value();
-      case kBool: return Value(get<uint8_t>() != 0);
-      case kInt: return Value(get<int64_t>());
-      case kDouble: return Value(get<double>());
+      case kNone:
+        return Value();
+      case kBool:
+        return Value(get<uint8_t>() != 0);
+      case kInt:
+        return Value(get<int64_t>());
+      case kDouble:
+        return Value(get<double>());
       case kString: {
         uint64_t n = length(1);
         std::string s(data_, n);
         skip(n);
         return Value(std::move(s));
       }
-      case kTensor: return Value(tensor());
+      case kTensor:
+        return Value(tensor());
       case kList: {
         uint64_t n = length(1);  // every item takes at least one byte
         List items;
@@ -113,7 +117,8 @@ class Decoder {
         for (uint64_t i = 0; i < n; ++i) items.push_back(value(depth + 1));
         return Value(std::move(items));
       }
-      default: throw ProtocolError("unknown value tag");
+      default:
+        throw ProtocolError("unknown value tag");
     }
   }
 
@@ -189,10 +194,10 @@ bool write_all(int fd, const char* data, size_t n) {
 
 }  // namespace
 
-#define KATA_WIRE_AS(name, type, what)                                                  \
-  type Value::name() const {                                                            \
-    if (auto* x = std::get_if<std::decay_t<type>>(&v)) return *x;                      \
-    throw ProtocolError("expected " what);                                              \
+#define KATA_WIRE_AS(name, type, what)                            \
+  type Value::name() const {                                      \
+    if (auto* x = std::get_if<std::decay_t<type>>(&v)) return *x; \
+    throw ProtocolError("expected " what);                        \
   }
 KATA_WIRE_AS(as_bool, bool, "a bool")
 KATA_WIRE_AS(as_double, double, "a double")

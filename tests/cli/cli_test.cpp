@@ -2,12 +2,12 @@
 // Each test gets a fresh workspace.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -321,8 +321,7 @@ TEST_F(Cli, JudgeReportsEveryFieldAndTheFixedSeed) {
   bool explained = false;
   for (const auto& c : j["checks"]) {
     EXPECT_TRUE(c.contains("name") && c.contains("passed") && c.contains("detail"));
-    if (!c["passed"].get<bool>())
-      explained |= c["detail"].get<std::string>().find("seed 4242") != std::string::npos;
+    if (!c["passed"].get<bool>()) explained |= c["detail"].get<std::string>().find("seed 4242") != std::string::npos;
   }
   EXPECT_TRUE(explained) << "a failed check names its case and seed";
 }
@@ -366,8 +365,7 @@ TEST_F(Cli, ADirectoryIsNotASourceFile) {
 
 TEST_F(Cli, WatchCreatesTheAttemptLikeJudge) {
   Terminal watch(on_terminal("watch causal_attention"));
-  EXPECT_TRUE(watch.wait_for("created " + attempt("causal_attention").string() + " from the stub"))
-      << watch.output;
+  EXPECT_TRUE(watch.wait_for("created " + attempt("causal_attention").string() + " from the stub")) << watch.output;
   ASSERT_TRUE(watch.wait_for("save to judge again")) << watch.output;
   EXPECT_EQ(read_file(attempt("causal_attention")), read_file(kStub));
   watch.type("\x03");  // Ctrl-C
@@ -467,8 +465,9 @@ class ReadOnly {
 TEST_F(Cli, ReadOnlyWorkspaceIsNotCalledDamaged) {
   ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
   ReadOnly read_only(workspace);
-  if (read_only.prefix.empty()) GTEST_SKIP() << "no way to make a directory read-only here (root without "
-                                                "mount namespaces or chattr)";
+  if (read_only.prefix.empty())
+    GTEST_SKIP() << "no way to make a directory read-only here (root without "
+                    "mount namespaces or chattr)";
   for (const char* args : {"list", "hint causal_attention", "start causal_attention", "mock start --json"}) {
     auto r = kata(args, "", read_only.prefix);
     EXPECT_EQ(r.exit_code, 3) << args << ": " << r.err;
@@ -501,7 +500,8 @@ TEST_F(Cli, BrokenPrecompiledHeadersOnlySlowTheJudgeDown) {
   toolchain["pch"] = {{"lite", (judge / "pch" / "lite.pch").string()}, {"full", (judge / "pch" / "full.pch").string()}};
   write_file(judge / "toolchain.json", toolchain.dump());
 
-  auto r = kata("judge causal_attention --source " + kSolution + " --json", "", "KATA_JUDGE_DIR='" + judge.string() + "' ");
+  auto r =
+      kata("judge causal_attention --source " + kSolution + " --json", "", "KATA_JUDGE_DIR='" + judge.string() + "' ");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.json()["verdict"], "accepted");
   EXPECT_NE(r.json()["note"].get<std::string>().find("precompiled"), std::string::npos);
@@ -541,7 +541,8 @@ TEST_F(Cli, MockRoundScriptedEndToEnd) {
   EXPECT_EQ(kata("mock status --json").exit_code, 2) << "no round is active after a submit";
   auto history = kata("history --json").json()["rounds"];
   ASSERT_EQ(history.size(), 1u);
-  for (const char* field : {"round_id", "exercise", "started", "verdict", "within_time", "elapsed_s", "hints", "judge_runs"})
+  for (const char* field :
+       {"round_id", "exercise", "started", "verdict", "within_time", "elapsed_s", "hints", "judge_runs"})
     EXPECT_TRUE(history[0].contains(field)) << field;
   EXPECT_EQ(history[0]["judge_runs"], 1);
 }

@@ -5,14 +5,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -48,7 +48,8 @@ std::vector<Case> all_cases() {
     cases.push_back({id, dir.path() / ".meta" / "reference.cpp", "accepted", ""});
     cases.push_back({id, dir.path() / (id + ".cpp"), "not_accepted", ""});
     if (!fs::exists(dir.path() / ".meta" / "cases")) continue;
-    for (const auto& f : fs::directory_iterator(dir.path() / ".meta" / "cases")) cases.push_back(read_case(id, f.path()));
+    for (const auto& f : fs::directory_iterator(dir.path() / ".meta" / "cases"))
+      cases.push_back(read_case(id, f.path()));
   }
   // Hostile files all implement causal_attention.
   for (const auto& f : fs::directory_iterator(root / "tests" / "cases" / "hostile"))
@@ -67,8 +68,8 @@ struct Run {
 Run judge(const Case& c, const std::string& workspace = TEMP_WORKSPACE, const std::string& prefix = "") {
   auto err_file = fs::path(workspace + ".err") / (c.file.stem().string() + "." + std::to_string(getpid()) + ".err");
   fs::create_directories(err_file.parent_path());
-  std::string cmd = prefix + KATA_BINARY + " --workspace " + workspace + " judge " + c.exercise +
-                    " --source '" + c.file.string() + "' --json 2>'" + err_file.string() + "'";
+  std::string cmd = prefix + KATA_BINARY + " --workspace " + workspace + " judge " + c.exercise + " --source '" +
+                    c.file.string() + "' --json 2>'" + err_file.string() + "'";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
@@ -104,13 +105,11 @@ TEST_P(JudgeCase, GetsItsVerdict) {
   EXPECT_EQ(verdict, c.verdict) << context;
   // The memory limit leaves the reference four times what it needs (exercise.toml: memory_limit_mb).
   if (c.file.filename() == "reference.cpp")
-    EXPECT_LE(4 * run.report["peak_memory_mb"].get<int64_t>(), run.report["memory_limit_mb"].get<int64_t>())
-        << context;
+    EXPECT_LE(4 * run.report["peak_memory_mb"].get<int64_t>(), run.report["memory_limit_mb"].get<int64_t>()) << context;
   EXPECT_EQ(run.exit_code, c.verdict == "accepted" ? 0 : 1) << context;
   if (!c.check.empty()) {
     bool found = false;
-    for (const auto& check : run.report["checks"])
-      found |= check["name"] == c.check && !check["passed"].get<bool>();
+    for (const auto& check : run.report["checks"]) found |= check["name"] == c.check && !check["passed"].get<bool>();
     EXPECT_TRUE(found) << "expected " << c.check << " to fail\n" << context;
   }
 }

@@ -92,9 +92,7 @@ TEST(Sandbox, ASpawnedProgramWaitsForItsInputAndItsClockStartsThen) {
 
 TEST(Sandbox, AnUnsupervisedChildIsKilledWithItsGroup) {
   auto marker = std::filesystem::temp_directory_path() / ("kata-unsupervised-" + std::to_string(getpid()));
-  {
-    auto child = kata::spawn({"/bin/sh", "-c", "read line; touch " + marker.string()}, kEnv, quick_limits());
-  }
+  { auto child = kata::spawn({"/bin/sh", "-c", "read line; touch " + marker.string()}, kEnv, quick_limits()); }
   sleep(1);
   EXPECT_FALSE(std::filesystem::exists(marker));
 }
@@ -134,8 +132,8 @@ kata::RunResult jailed(const std::string& script, const kata::JailSpec& spec) {
 TEST(Jail, SeesOnlyTheSystemAndItsOwnPaths) {
   JailDir dir;
   // The project's sources and the rest of the host's /tmp are not there; the spec's paths are.
-  auto r = jailed("ls " KATA_SOURCE_DIR "/exercises/rope/.meta || echo no-project; ls " TOUCH_MEMORY " && ls " + dir.root.string() +
-                      "/out && echo sees-out; ls /tmp | wc -l",
+  auto r = jailed("ls " KATA_SOURCE_DIR "/exercises/rope/.meta || echo no-project; ls " TOUCH_MEMORY " && ls " +
+                      dir.root.string() + "/out && echo sees-out; ls /tmp | wc -l",
                   dir.spec());
   EXPECT_NE(r.out.find("no-project"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.out.find("sees-out"), std::string::npos) << r.out << r.err;
@@ -144,9 +142,11 @@ TEST(Jail, SeesOnlyTheSystemAndItsOwnPaths) {
 
 TEST(Jail, WritesOnlyToItsScratch) {
   JailDir dir;
-  auto r = jailed("touch /usr/kata-planted 2>/dev/null && echo wrote-usr; touch /kata-planted 2>/dev/null && echo "
-                  "wrote-root; touch " + dir.root.string() + "/out/ok && echo wrote-out; touch /tmp/ok && echo wrote-tmp",
-                  dir.spec());
+  auto r = jailed(
+      "touch /usr/kata-planted 2>/dev/null && echo wrote-usr; touch /kata-planted 2>/dev/null && echo "
+      "wrote-root; touch " +
+          dir.root.string() + "/out/ok && echo wrote-out; touch /tmp/ok && echo wrote-tmp",
+      dir.spec());
   EXPECT_EQ(r.out, "wrote-out\nwrote-tmp\n") << r.err;
   EXPECT_TRUE(fs::exists(dir.root / "out" / "ok"));
   EXPECT_FALSE(fs::exists("/usr/kata-planted"));
@@ -154,9 +154,10 @@ TEST(Jail, WritesOnlyToItsScratch) {
 
 TEST(Jail, HasNoNetworkNoOtherProcessesAndNoPrivileges) {
   JailDir dir;
-  auto r = jailed("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; ls /proc | grep -c '^[0-9]'; "
-                  "grep -E '^(Uid|CapEff|NoNewPrivs)' /proc/self/status",
-                  dir.spec());
+  auto r = jailed(
+      "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; ls /proc | grep -c '^[0-9]'; "
+      "grep -E '^(Uid|CapEff|NoNewPrivs)' /proc/self/status",
+      dir.spec());
   EXPECT_EQ(r.out.substr(0, 3), "lo\n") << "only a loopback, and it down: " << r.out;
   EXPECT_NE(r.out.find("CapEff:\t0000000000000000"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("NoNewPrivs:\t1"), std::string::npos) << r.out;

@@ -1,7 +1,7 @@
 // touch_memory MB: keeps MB megabytes of real (written) pages, then sleeps; the sandbox test's memory hog.
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 
 int main(int argc, char** argv) {
   size_t bytes = std::strtoull(argc > 1 ? argv[1] : "0", nullptr, 10) << 20;

@@ -12,11 +12,16 @@ uint64_t g_seed = 0;
 
 std::string dtype_name(torch::ScalarType dtype) {
   switch (dtype) {
-    case torch::kFloat32: return "float32";
-    case torch::kFloat64: return "float64";
-    case torch::kInt64: return "int64";
-    case torch::kBool: return "bool";
-    default: return c10::toString(dtype);
+    case torch::kFloat32:
+      return "float32";
+    case torch::kFloat64:
+      return "float64";
+    case torch::kInt64:
+      return "int64";
+    case torch::kBool:
+      return "bool";
+    default:
+      return c10::toString(dtype);
   }
 }
 
@@ -84,7 +89,7 @@ std::string describe(const std::vector<std::pair<std::string, torch::Tensor>>& i
 void meaning(const std::string& text) { ::testing::Test::RecordProperty("meaning", text); }
 
 std::optional<std::string> diff(const torch::Tensor& got, const torch::Tensor& want, const std::string& what,
-                                    const std::string& case_description, std::optional<Tolerance> tol) {
+                                const std::string& case_description, std::optional<Tolerance> tol) {
   if (!got.defined()) return fmt::format("{}: an undefined tensor was returned\ncase: {}", what, case_description);
   if (got.sizes() != want.sizes())
     return fmt::format("{} has shape {}, expected {}\ncase: {}", what, shape_of(got), shape_of(want), case_description);
@@ -112,8 +117,9 @@ Backward run_backward(const std::function<torch::Tensor(const std::vector<torch:
   if (!out.defined()) return {out, {}, "the output is an undefined tensor"};
   result.out = out.detach();
   if (!out.requires_grad()) {
-    result.error = "the output is not connected to the autograd graph (a .detach(), .data(), NoGradGuard or a "
-                   "tensor rebuilt from values cuts it), so no gradient can flow back";
+    result.error =
+        "the output is not connected to the autograd graph (a .detach(), .data(), NoGradGuard or a "
+        "tensor rebuilt from values cuts it), so no gradient can flow back";
     return result;
   }
   if (out.sizes() != weight.sizes()) return result;  // the output comparison reports the shape
@@ -125,8 +131,8 @@ Backward run_backward(const std::function<torch::Tensor(const std::vector<torch:
 }
 
 std::optional<std::string> backward_diff(const Backward& got, const Backward& want,
-                                             const std::vector<std::string>& leaf_names,
-                                             const std::string& case_description, std::optional<Tolerance> tol) {
+                                         const std::vector<std::string>& leaf_names,
+                                         const std::string& case_description, std::optional<Tolerance> tol) {
   if (auto e = diff(got.out, want.out, "output", case_description, tol)) return e;
   if (!got.error.empty()) return fmt::format("{}\ncase: {}", got.error, case_description);
   for (size_t i = 0; i < want.grads.size(); ++i) {

@@ -7,10 +7,10 @@
 
 #include <cmath>
 #include <cstring>
-#include <type_traits>
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -43,7 +43,7 @@ void meaning(const std::string& text);
 // nullopt when `got` matches `want` (shape, dtype, then values); otherwise an explanation naming
 // `what`, the case, the largest errors and where they are, and a few expected/got values.
 std::optional<std::string> diff(const torch::Tensor& got, const torch::Tensor& want, const std::string& what,
-                                    const std::string& case_description, std::optional<Tolerance> tol = {});
+                                const std::string& case_description, std::optional<Tolerance> tol = {});
 
 // Evaluates f on `leaves` (fresh copies that require grad) and backpropagates sum(out * weight).
 // `out` is the detached output; grads[i] is undefined where no gradient reached leaves[i].
@@ -57,8 +57,8 @@ Backward run_backward(const std::function<torch::Tensor(const std::vector<torch:
 
 // nullopt when both runs produced the same output and the same gradient for every named leaf.
 std::optional<std::string> backward_diff(const Backward& got, const Backward& want,
-                                             const std::vector<std::string>& leaf_names,
-                                             const std::string& case_description, std::optional<Tolerance> tol = {});
+                                         const std::vector<std::string>& leaf_names,
+                                         const std::string& case_description, std::optional<Tolerance> tol = {});
 
 // A view that is not contiguous but holds the same values as t.
 torch::Tensor non_contiguous(const torch::Tensor& t);
@@ -86,9 +86,9 @@ void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to);
 }  // namespace kata_test
 
 // Fails the current check with the explanation, if there is one.
-#define KATA_ASSERT_OK(maybe_error)            \
-  do {                                         \
-    if (auto kata_error_ = (maybe_error)) {    \
-      FAIL() << *kata_error_;                  \
-    }                                          \
+#define KATA_ASSERT_OK(maybe_error)         \
+  do {                                      \
+    if (auto kata_error_ = (maybe_error)) { \
+      FAIL() << *kata_error_;               \
+    }                                       \
   } while (0)

@@ -42,8 +42,9 @@ std::optional<std::string> output_diff(const std::vector<torch::Tensor>& inputs,
 }
 
 TEST(CausalAttention, OutputFloat64) {
-  kata_test::meaning("The attention output differs: check the scale (1/sqrt(head_dim)), the mask (j <= i, "
-                     "diagonal included), the softmax dimension (over keys, the last one) and the matmul order.");
+  kata_test::meaning(
+      "The attention output differs: check the scale (1/sqrt(head_dim)), the mask (j <= i, "
+      "diagonal included), the softmax dimension (over keys, the last one) and the matmul order.");
   for (const auto& shape : kShapes) {
     auto qkv = random_qkv(shape, torch::kFloat64);
     KATA_ASSERT_OK(output_diff(qkv, qkv, "output"));
@@ -51,8 +52,9 @@ TEST(CausalAttention, OutputFloat64) {
 }
 
 TEST(CausalAttention, OutputFloat32) {
-  kata_test::meaning("float32 in must give float32 out with the same values: build masks and constants with "
-                     "the inputs' dtype (q.options()) instead of the default dtype or double tensors.");
+  kata_test::meaning(
+      "float32 in must give float32 out with the same values: build masks and constants with "
+      "the inputs' dtype (q.options()) instead of the default dtype or double tensors.");
   for (const auto& shape : kShapes) {
     auto qkv = random_qkv(shape, torch::kFloat32);
     KATA_ASSERT_OK(output_diff(qkv, qkv, "output"));
@@ -60,23 +62,25 @@ TEST(CausalAttention, OutputFloat32) {
 }
 
 TEST(CausalAttention, GradientsQKV) {
-  kata_test::meaning("Gradients w.r.t. q, k or v differ although the forward may match: the output must be "
-                     "computed with differentiable tensor ops on q, k, v (no .detach(), no in-place writes "
-                     "into tensors autograd saved, no values copied out with .item()).");
+  kata_test::meaning(
+      "Gradients w.r.t. q, k or v differ although the forward may match: the output must be "
+      "computed with differentiable tensor ops on q, k, v (no .detach(), no in-place writes "
+      "into tensors autograd saved, no values copied out with .item()).");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (const auto& shape : kShapes) {
       auto qkv = random_qkv(shape, dtype);
       auto weight = torch::randn_like(qkv[0]);
       KATA_ASSERT_OK(kata_test::backward_diff(kata_test::run_backward(learner, qkv, weight),
-                                                  kata_test::run_backward(expected, qkv, weight), {"q", "k", "v"},
-                                                  describe_qkv(qkv)));
+                                              kata_test::run_backward(expected, qkv, weight), {"q", "k", "v"},
+                                              describe_qkv(qkv)));
     }
   }
 }
 
 TEST(CausalAttention, EdgeShapes) {
-  kata_test::meaning("A length-1 sequence, a batch of one or a single head breaks a solution that squeezes "
-                     "dimensions, hard-codes sizes or builds the mask from the wrong dimension.");
+  kata_test::meaning(
+      "A length-1 sequence, a batch of one or a single head breaks a solution that squeezes "
+      "dimensions, hard-codes sizes or builds the mask from the wrong dimension.");
   for (const auto& shape : std::vector<Shape>{{1, 1, 1, 1}, {1, 1, 1, 8}, {4, 1, 1, 2}, {1, 1, 6, 1}}) {
     auto qkv = random_qkv(shape, torch::kFloat64);
     KATA_ASSERT_OK(output_diff(qkv, qkv, "output"));
@@ -84,9 +88,10 @@ TEST(CausalAttention, EdgeShapes) {
 }
 
 TEST(CausalAttention, NonContiguousInputs) {
-  kata_test::meaning("Inputs that are views (transposed storage) give different results: .view() on a "
-                     "non-contiguous tensor or indexing raw data_ptr assumes a memory layout; use reshape, "
-                     "transpose and matmul.");
+  kata_test::meaning(
+      "Inputs that are views (transposed storage) give different results: .view() on a "
+      "non-contiguous tensor or indexing raw data_ptr assumes a memory layout; use reshape, "
+      "transpose and matmul.");
   for (const auto& shape : kShapes) {
     auto qkv = random_qkv(shape, torch::kFloat64);
     std::vector<torch::Tensor> views;
@@ -96,8 +101,9 @@ TEST(CausalAttention, NonContiguousInputs) {
 }
 
 TEST(CausalAttention, NoFutureLeakage) {
-  kata_test::meaning("Changing keys/values/queries at positions after t changed the output at t: the causal "
-                     "mask is missing, inverted, or built on the wrong axis (it must hide keys j > i from query i).");
+  kata_test::meaning(
+      "Changing keys/values/queries at positions after t changed the output at t: the causal "
+      "mask is missing, inverted, or built on the wrong axis (it must hide keys j > i from query i).");
   for (const auto& shape : kShapes) {
     if (shape.seq < 2) continue;
     auto qkv = random_qkv(shape, torch::kFloat64);
@@ -106,21 +112,24 @@ TEST(CausalAttention, NoFutureLeakage) {
       auto after_t = torch::indexing::Slice(t + 1, torch::indexing::None);
       for (auto& x : perturbed) {
         x = x.clone();
-        x.index_put_({"...", after_t, torch::indexing::Slice()}, torch::randn_like(x.index({"...", after_t, torch::indexing::Slice()})) * 3);
+        x.index_put_({"...", after_t, torch::indexing::Slice()},
+                     torch::randn_like(x.index({"...", after_t, torch::indexing::Slice()})) * 3);
       }
       auto up_to_t = torch::indexing::Slice(0, t + 1);
       auto before = learner(qkv).index({"...", up_to_t, torch::indexing::Slice()});
       auto after = learner(perturbed).index({"...", up_to_t, torch::indexing::Slice()});
-      KATA_ASSERT_OK(diff(after, before, "output at positions <= " + std::to_string(t) +
-                                                 " after changing q, k, v at positions > " + std::to_string(t),
-                              describe_qkv(qkv)));
+      KATA_ASSERT_OK(diff(
+          after, before,
+          "output at positions <= " + std::to_string(t) + " after changing q, k, v at positions > " + std::to_string(t),
+          describe_qkv(qkv)));
     }
   }
 }
 
 TEST(CausalAttention, LargeScoresStayFinite) {
-  kata_test::meaning("With large scores exp() overflows to inf and the output turns NaN: subtract each row's "
-                     "maximum before exponentiating (torch::softmax does this for you).");
+  kata_test::meaning(
+      "With large scores exp() overflows to inf and the output turns NaN: subtract each row's "
+      "maximum before exponentiating (torch::softmax does this for you).");
   // float32 overflows exp() above ~88, float64 above ~709. The looser float32 tolerance absorbs rounding
   // of scores in the hundreds; an overflow gives inf or NaN, which no tolerance accepts.
   struct Case {
@@ -136,8 +145,9 @@ TEST(CausalAttention, LargeScoresStayFinite) {
 }
 
 TEST(CausalAttention, InputsUnchanged) {
-  kata_test::meaning("The function wrote into its inputs (an in-place op such as q.mul_ or k.transpose_): "
-                     "callers reuse q, k and v, so they must be left as they were.");
+  kata_test::meaning(
+      "The function wrote into its inputs (an in-place op such as q.mul_ or k.transpose_): "
+      "callers reuse q, k and v, so they must be left as they were.");
   auto qkv = random_qkv({2, 2, 6, 4}, torch::kFloat64);
   std::vector<torch::Tensor> copies;
   for (const auto& t : qkv) copies.push_back(t.clone());
@@ -145,7 +155,7 @@ TEST(CausalAttention, InputsUnchanged) {
   const char* names[] = {"q", "k", "v"};
   for (int i = 0; i < 3; ++i) {
     KATA_ASSERT_OK(diff(qkv[i], copies[i], std::string(names[i]) + " after the call", describe_qkv(copies),
-                            kata_test::Tolerance{0, 0}));
+                        kata_test::Tolerance{0, 0}));
   }
 }
 

@@ -101,8 +101,9 @@ Backward run_backward(torch::nn::Module& module, const std::function<torch::Tens
   auto out = forward(leaf);
   Backward result{out.detach(), std::vector<torch::Tensor>(inputs.size()), ""};
   if (!out.requires_grad()) {
-    result.error = "the output is not connected to the autograd graph (a .detach(), .data(), NoGradGuard or a "
-                   "tensor rebuilt from values cuts it), so no gradient can flow back";
+    result.error =
+        "the output is not connected to the autograd graph (a .detach(), .data(), NoGradGuard or a "
+        "tensor rebuilt from values cuts it), so no gradient can flow back";
     return result;
   }
   if (out.sizes() != weight.sizes()) return result;  // the output comparison reports the shape
@@ -123,9 +124,10 @@ std::optional<std::string> check_gradients(Pair& m, const Config& c, const torch
   if (m.load_error) return load_failure(m, c);
   std::vector<std::string> names = m.reference->named_parameters().keys();
   auto weight = torch::randn({x.size(0), x.size(1), c.d_model}, x.options());
-  auto want = run_backward(*m.reference, [&](const torch::Tensor& t) { return m.reference->forward(t); }, names, x,
-                           weight);
-  auto got = run_backward(*m.learner, [&](const torch::Tensor& t) { return m.learner->forward(t); }, names, x, weight);
+  auto want = run_backward(
+      *m.reference, [&](const torch::Tensor& t) { return m.reference->forward(t); }, names, x, weight);
+  auto got = run_backward(
+      *m.learner, [&](const torch::Tensor& t) { return m.learner->forward(t); }, names, x, weight);
   const std::string what_case = describe_case(c, x);
   if (auto e = diff(got.out, want.out, "output", what_case)) return e;
   if (!got.error.empty()) return fmt::format("{}\ncase: {}", got.error, what_case);
@@ -141,9 +143,10 @@ std::optional<std::string> check_gradients(Pair& m, const Config& c, const torch
 }
 
 TEST(DecoderBlock, ParametersMatchContract) {
-  kata_test::meaning("Your module's parameters differ from the contract: register ln1, q_proj, k_proj, v_proj, "
-                     "o_proj, ln2, fc1, fc2 with register_module under exactly these names, Linear layers with bias, "
-                     "fc1 d_model -> d_ff and fc2 d_ff -> d_model, LayerNorm over d_model.");
+  kata_test::meaning(
+      "Your module's parameters differ from the contract: register ln1, q_proj, k_proj, v_proj, "
+      "o_proj, ln2, fc1, fc2 with register_module under exactly these names, Linear layers with bias, "
+      "fc1 d_model -> d_ff and fc2 d_ff -> d_model, LayerNorm over d_model.");
   for (const auto& c : {Config{12, 3, 20}, Config{8, 8, 4}}) {
     kata::DecoderBlock learner(c.d_model, c.n_heads, c.d_ff);
     reference::kata::DecoderBlock reference(c.d_model, c.n_heads, c.d_ff);
@@ -154,36 +157,41 @@ TEST(DecoderBlock, ParametersMatchContract) {
 }
 
 TEST(DecoderBlock, AttentionBranch) {
-  kata_test::meaning("With the MLP branch silenced (fc2 = 0) the output x + o_proj(attention(ln1(x))) differs: check "
-                     "the head split (view as [B, T, n_heads, head_size] then transpose(1, 2), and back), the scale "
-                     "1/sqrt(head_size) (not d_model), the causal mask, softmax over keys, and the residual.");
+  kata_test::meaning(
+      "With the MLP branch silenced (fc2 = 0) the output x + o_proj(attention(ln1(x))) differs: check "
+      "the head split (view as [B, T, n_heads, head_size] then transpose(1, 2), and back), the scale "
+      "1/sqrt(head_size) (not d_model), the causal mask, softmax over keys, and the residual.");
   expect_outputs_match(torch::kFloat64, /*silence=*/"fc2");
 }
 
 TEST(DecoderBlock, MlpBranch) {
-  kata_test::meaning("With the attention branch silenced (o_proj = 0) the output x + fc2(gelu(fc1(ln2(x)))) "
-                     "differs: GELU is the exact erf form (torch::gelu's default, not the tanh approximation nor "
-                     "ReLU), ln2 comes before fc1, and the MLP result is added to its input.");
+  kata_test::meaning(
+      "With the attention branch silenced (o_proj = 0) the output x + fc2(gelu(fc1(ln2(x)))) "
+      "differs: GELU is the exact erf form (torch::gelu's default, not the tanh approximation nor "
+      "ReLU), ln2 comes before fc1, and the MLP result is added to its input.");
   expect_outputs_match(torch::kFloat64, /*silence=*/"o_proj");
 }
 
 TEST(DecoderBlock, OutputFloat64) {
-  kata_test::meaning("The block's output differs: check the pre-LayerNorm order (h = x + attn(ln1(x)), then "
-                     "out = h + mlp(ln2(h)); LayerNorm is applied to each branch's input, not after the residual "
-                     "sum), both residual additions, LayerNorm eps 1e-5, and that forward uses the registered "
-                     "modules (assign register_module's result to the member).");
+  kata_test::meaning(
+      "The block's output differs: check the pre-LayerNorm order (h = x + attn(ln1(x)), then "
+      "out = h + mlp(ln2(h)); LayerNorm is applied to each branch's input, not after the residual "
+      "sum), both residual additions, LayerNorm eps 1e-5, and that forward uses the registered "
+      "modules (assign register_module's result to the member).");
   expect_outputs_match(torch::kFloat64);
 }
 
 TEST(DecoderBlock, OutputFloat32) {
-  kata_test::meaning("float32 in (and a float32 module) must give float32 out with the same values: build masks "
-                     "and constants with x's dtype (x.options()) instead of the default dtype or double tensors.");
+  kata_test::meaning(
+      "float32 in (and a float32 module) must give float32 out with the same values: build masks "
+      "and constants with x's dtype (x.options()) instead of the default dtype or double tensors.");
   expect_outputs_match(torch::kFloat32);
 }
 
 TEST(DecoderBlock, NoFutureLeakage) {
-  kata_test::meaning("Changing x at positions after t changed the output at t: the causal mask is missing, "
-                     "inverted, or built on the wrong axis (query i may only attend to keys j <= i).");
+  kata_test::meaning(
+      "Changing x at positions after t changed the output at t: the causal mask is missing, "
+      "inverted, or built on the wrong axis (query i may only attend to keys j <= i).");
   // The learner's module with its own initial weights: this check does not depend on the parameter names.
   for (const auto& c : kConfigs) {
     kata::DecoderBlock block(c.d_model, c.n_heads, c.d_ff);
@@ -206,9 +214,10 @@ TEST(DecoderBlock, NoFutureLeakage) {
 }
 
 TEST(DecoderBlock, Gradients) {
-  kata_test::meaning("Gradients w.r.t. x or a parameter differ although the forward may match: every parameter "
-                     "must be used through differentiable tensor ops (no .detach(), .data(), NoGradGuard or values "
-                     "copied out with .item()), and each registered module must be the one used in forward.");
+  kata_test::meaning(
+      "Gradients w.r.t. x or a parameter differ although the forward may match: every parameter "
+      "must be used through differentiable tensor ops (no .detach(), .data(), NoGradGuard or values "
+      "copied out with .item()), and each registered module must be the one used in forward.");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (const auto& c : kConfigs) {
       auto m = make_pair(c, dtype);
@@ -218,8 +227,9 @@ TEST(DecoderBlock, Gradients) {
 }
 
 TEST(DecoderBlock, EdgeShapes) {
-  kata_test::meaning("A length-1 sequence, a batch of one or a single head breaks a solution that squeezes "
-                     "dimensions, hard-codes sizes or builds the mask from the wrong dimension.");
+  kata_test::meaning(
+      "A length-1 sequence, a batch of one or a single head breaks a solution that squeezes "
+      "dimensions, hard-codes sizes or builds the mask from the wrong dimension.");
   for (const auto& c : {Config{8, 2, 16}, Config{4, 1, 4}, Config{4, 4, 2}}) {
     for (const auto& s : std::vector<Shape>{{1, 1}, {3, 1}, {1, 6}}) {
       auto m = make_pair(c, torch::kFloat64);
@@ -229,9 +239,10 @@ TEST(DecoderBlock, EdgeShapes) {
 }
 
 TEST(DecoderBlock, NonContiguousInput) {
-  kata_test::meaning("An x that is a view (transposed storage, or sliced from a wider tensor) gives different "
-                     "results: .view() on a non-contiguous tensor or raw data_ptr indexing assumes a memory layout; "
-                     "use reshape or make it contiguous.");
+  kata_test::meaning(
+      "An x that is a view (transposed storage, or sliced from a wider tensor) gives different "
+      "results: .view() on a non-contiguous tensor or raw data_ptr indexing assumes a memory layout; "
+      "use reshape or make it contiguous.");
   for (const auto& c : kConfigs) {
     auto m = make_pair(c, torch::kFloat64);
     auto x = random_x(c, {2, 5});
@@ -242,8 +253,9 @@ TEST(DecoderBlock, NonContiguousInput) {
 }
 
 TEST(DecoderBlock, InputUnchanged) {
-  kata_test::meaning("forward wrote into x (an in-place op such as x.add_ or a residual written as x += ...): "
-                     "callers reuse x, so it must be left as it was.");
+  kata_test::meaning(
+      "forward wrote into x (an in-place op such as x.add_ or a residual written as x += ...): "
+      "callers reuse x, so it must be left as it was.");
   const Config c{8, 2, 16};
   kata::DecoderBlock block(c.d_model, c.n_heads, c.d_ff);
   block->to(torch::kFloat64);

@@ -30,7 +30,7 @@ torch::Tensor DecoderBlockImpl::forward(const torch::Tensor& x) {
   auto future = torch::ones({T, T}, x.options().dtype(torch::kBool)).triu(/*diagonal=*/1);
   scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
   auto y = torch::matmul(torch::softmax(scores, /*dim=*/-1), v);  // (B, nh, T, hs)
-  y = y.transpose(1, 2).reshape({B, T, C});                         // re-assemble the heads side by side
+  y = y.transpose(1, 2).reshape({B, T, C});                       // re-assemble the heads side by side
   auto residual = x + o_proj(y);
 
   // Position-wise MLP with exact (erf) GELU.

@@ -27,8 +27,8 @@ struct Dataset {
 
 struct Problem {
   int64_t n, num_features, num_classes;
-  double separation;     // distance of the class means, in units of the noise: larger = larger gradients
-  double label_noise;    // fraction of labels replaced by random ones: the model can never fit them
+  double separation;   // distance of the class means, in units of the noise: larger = larger gradients
+  double label_noise;  // fraction of labels replaced by random ones: the model can never fit them
   int64_t steps;
   double lr;
 };
@@ -65,9 +65,10 @@ std::optional<std::string> compare_losses(const Problem& p, const Dataset& d, To
 }
 
 TEST(NanLoop, OrdinaryData) {
-  kata_test::meaning("Even on well-behaved data, where nothing overflows, the losses drift from the intended loop "
-                     "after the first step: compare every line with the contract, especially what each update "
-                     "uses as the gradient and how the features are scaled.");
+  kata_test::meaning(
+      "Even on well-behaved data, where nothing overflows, the losses drift from the intended loop "
+      "after the first step: compare every line with the contract, especially what each update "
+      "uses as the gradient and how the features are scaled.");
   for (const auto& p : {Problem{64, 5, 3, 1.0, 0.1, 30, 0.5}, Problem{40, 3, 2, 0.5, 0.2, 20, 1.0},
                         Problem{100, 8, 5, 1.0, 0.0, 25, 0.3}}) {
     KATA_ASSERT_OK(compare_losses(p, make_dataset(p)));
@@ -75,8 +76,9 @@ TEST(NanLoop, OrdinaryData) {
 }
 
 TEST(NanLoop, ConstantFeature) {
-  kata_test::meaning("A feature that has the same value in every row gives NaN from the first step: follow the "
-                     "standardisation formula of the contract exactly.");
+  kata_test::meaning(
+      "A feature that has the same value in every row gives NaN from the first step: follow the "
+      "standardisation formula of the contract exactly.");
   const Problem p{64, 5, 3, 1.0, 0.1, 20, 0.5};
   auto d = make_dataset(p);
   d.features.select(/*dim=*/1, 2).fill_(3.25);
@@ -84,9 +86,10 @@ TEST(NanLoop, ConstantFeature) {
 }
 
 TEST(NanLoop, LargeLogits) {
-  kata_test::meaning("With a large learning rate the logits reach the thousands and the loss turns inf or NaN "
-                     "(or is masked): exp() overflows above ~709 and underflows to 0 below ~-745, so compute the "
-                     "log-probabilities without ever forming exp(logits) or log(softmax) directly.");
+  kata_test::meaning(
+      "With a large learning rate the logits reach the thousands and the loss turns inf or NaN "
+      "(or is masked): exp() overflows above ~709 and underflows to 0 below ~-745, so compute the "
+      "log-probabilities without ever forming exp(logits) or log(softmax) directly.");
   // The first problem is separable and its steps are huge, so its logits pass exp()'s range for every seed;
   // the others reach it on noisier data.
   for (const auto& p : {Problem{64, 4, 3, 4.0, 0.0, 30, 1000.0}, Problem{64, 4, 3, 2.0, 0.2, 15, 300.0},
@@ -96,17 +99,19 @@ TEST(NanLoop, LargeLogits) {
 }
 
 TEST(NanLoop, GradientClipping) {
-  kata_test::meaning("With gradients larger than the clipping threshold the losses differ: an update must use "
-                     "the gradient after clipping it to total norm 1.0, and clipping must see exactly this step's "
-                     "gradients of both weight and bias.");
+  kata_test::meaning(
+      "With gradients larger than the clipping threshold the losses differ: an update must use "
+      "the gradient after clipping it to total norm 1.0, and clipping must see exactly this step's "
+      "gradients of both weight and bias.");
   for (const auto& p : {Problem{64, 16, 4, 3.0, 0.0, 20, 0.3}, Problem{80, 12, 3, 2.0, 0.1, 20, 1.0}}) {
     KATA_ASSERT_OK(compare_losses(p, make_dataset(p)));
   }
 }
 
 TEST(NanLoop, InputsUnchanged) {
-  kata_test::meaning("The loop wrote into features or labels (an in-place op such as sub_ or div_ on the caller's "
-                     "tensor): callers reuse the data, so it must be left as it was.");
+  kata_test::meaning(
+      "The loop wrote into features or labels (an in-place op such as sub_ or div_ on the caller's "
+      "tensor): callers reuse the data, so it must be left as it was.");
   const Problem p{32, 4, 3, 1.0, 0.1, 5, 0.5};
   auto d = make_dataset(p);
   auto features = d.features.clone(), labels = d.labels.clone();

@@ -12,11 +12,11 @@ torch::Tensor standardise(const torch::Tensor& x) {
 
 }  // namespace
 
-std::vector<double> train_classifier(const torch::Tensor& features, const torch::Tensor& labels,
-                                     int64_t num_classes, int64_t steps, double lr) {
-  auto x = standardise(features);                                                        // (N, F)
+std::vector<double> train_classifier(const torch::Tensor& features, const torch::Tensor& labels, int64_t num_classes,
+                                     int64_t steps, double lr) {
+  auto x = standardise(features);                                                          // (N, F)
   auto weight = torch::zeros({x.size(1), num_classes}, x.options()).requires_grad_(true);  // (F, C)
-  auto bias = torch::zeros({num_classes}, x.options()).requires_grad_(true);              // (C)
+  auto bias = torch::zeros({num_classes}, x.options()).requires_grad_(true);               // (C)
 
   std::vector<double> losses;
   for (int64_t step = 0; step < steps; ++step) {

@@ -52,9 +52,10 @@ torch::Tensor pair_norms(const torch::Tensor& t) {
 }
 
 TEST(Rope, OutputFloat64) {
-  kata_test::meaning("The rotated values differ: check the formula (out[2i] = x[2i] cos - x[2i+1] sin, out[2i+1] = "
-                     "x[2i] sin + x[2i+1] cos), the frequency base^(-2i/head_dim) with a floating-point exponent, "
-                     "and that angles are computed in float64 for float64 input (not the float32 default dtype).");
+  kata_test::meaning(
+      "The rotated values differ: check the formula (out[2i] = x[2i] cos - x[2i+1] sin, out[2i+1] = "
+      "x[2i] sin + x[2i+1] cos), the frequency base^(-2i/head_dim) with a floating-point exponent, "
+      "and that angles are computed in float64 for float64 input (not the float32 default dtype).");
   for (const auto& shape : kShapes) {
     auto x = random_x(shape);
     KATA_ASSERT_OK(check_output(x, consecutive(shape.seq)));
@@ -62,8 +63,9 @@ TEST(Rope, OutputFloat64) {
 }
 
 TEST(Rope, OutputFloat32) {
-  kata_test::meaning("float32 in must give float32 out with the same values: if you compute the angles in float64, "
-                     "cast cos and sin back to x's dtype before multiplying, or the result is promoted to float64.");
+  kata_test::meaning(
+      "float32 in must give float32 out with the same values: if you compute the angles in float64, "
+      "cast cos and sin back to x's dtype before multiplying, or the result is promoted to float64.");
   // Positions stay below 9 here: angles computed in float32 are then off by < 2e-6 rad, well inside the float32
   // tolerance, so computing them in either precision is accepted.
   for (const auto& shape : kShapes) {
@@ -73,9 +75,10 @@ TEST(Rope, OutputFloat32) {
 }
 
 TEST(Rope, InterleavedPairs) {
-  kata_test::meaning("The pairs are adjacent coordinates (2i, 2i+1): x[..., 2i] turns into x[..., 2i+1]. Splitting "
-                     "the head into halves (i, i + head_dim/2), GPT-NeoX's rotate_half, is a different layout and "
-                     "rotates the wrong coordinates together.");
+  kata_test::meaning(
+      "The pairs are adjacent coordinates (2i, 2i+1): x[..., 2i] turns into x[..., 2i+1]. Splitting "
+      "the head into halves (i, i + head_dim/2), GPT-NeoX's rotate_half, is a different layout and "
+      "rotates the wrong coordinates together.");
   // Batch b holds the unit vector along coordinate b, so the output shows where each coordinate is sent.
   for (int64_t head_dim : {4, 8, 6}) {
     auto unit = torch::eye(head_dim, torch::kFloat64).reshape({head_dim, 1, 1, head_dim});
@@ -88,8 +91,9 @@ TEST(Rope, InterleavedPairs) {
 }
 
 TEST(Rope, GivenPositions) {
-  kata_test::meaning("The angle at sequence index t must use positions[t], not t: positions can start anywhere "
-                     "(decoding with a KV cache), skip, repeat or come unsorted (packed sequences).");
+  kata_test::meaning(
+      "The angle at sequence index t must use positions[t], not t: positions can start anywhere "
+      "(decoding with a KV cache), skip, repeat or come unsorted (packed sequences).");
   for (const auto& shape : kShapes) {
     auto x = random_x(shape);
     KATA_ASSERT_OK(check_output(x, consecutive(shape.seq, /*start=*/37)));
@@ -99,8 +103,9 @@ TEST(Rope, GivenPositions) {
 }
 
 TEST(Rope, CustomBase) {
-  kata_test::meaning("The base argument changes the frequencies base^(-2i/head_dim): use it instead of a hard-coded "
-                     "10000.");
+  kata_test::meaning(
+      "The base argument changes the frequencies base^(-2i/head_dim): use it instead of a hard-coded "
+      "10000.");
   for (double base : {500.0, 1e6, 10.0}) {
     for (const auto& shape : kShapes) {
       auto x = random_x(shape);
@@ -110,21 +115,23 @@ TEST(Rope, CustomBase) {
 }
 
 TEST(Rope, PairNormsPreserved) {
-  kata_test::meaning("RoPE rotates each pair (x[2i], x[2i+1]), which keeps its length; yours changes it, so the "
-                     "map is not a rotation (a wrong sign or a swapped component) or pairs the wrong coordinates.");
+  kata_test::meaning(
+      "RoPE rotates each pair (x[2i], x[2i+1]), which keeps its length; yours changes it, so the "
+      "map is not a rotation (a wrong sign or a swapped component) or pairs the wrong coordinates.");
   for (const auto& shape : kShapes) {
     auto x = random_x(shape);
     auto positions = torch::randint(0, 512, {shape.seq}, torch::kInt64);
     auto out = kata::apply_rope(x, positions);
     KATA_ASSERT_OK(layout_diff(out, x, describe_case(x, positions)));
-    KATA_ASSERT_OK(diff(pair_norms(out), pair_norms(x), "length of each pair (out[2i], out[2i+1])",
-                        describe_case(x, positions)));
+    KATA_ASSERT_OK(
+        diff(pair_norms(out), pair_norms(x), "length of each pair (out[2i], out[2i+1])", describe_case(x, positions)));
   }
 }
 
 TEST(Rope, RelativePositionProperty) {
-  kata_test::meaning("The score rope(q, m) . rope(k, n) must depend only on m - n: shifting every position of q "
-                     "and k by the same offset changed it, so the angle is not proportional to the position.");
+  kata_test::meaning(
+      "The score rope(q, m) . rope(k, n) must depend only on m - n: shifting every position of q "
+      "and k by the same offset changed it, so the angle is not proportional to the position.");
   for (const auto& shape : kShapes) {
     auto q = random_x(shape), k = random_x(shape);
     auto pos_q = torch::randint(0, 64, {shape.seq}, torch::kInt64);
@@ -145,8 +152,9 @@ TEST(Rope, RelativePositionProperty) {
 }
 
 TEST(Rope, GradientsX) {
-  kata_test::meaning("The gradient w.r.t. x differs although the forward may match: compute the output with "
-                     "differentiable tensor ops on x (no .detach(), NoGradGuard or values copied out with .item()).");
+  kata_test::meaning(
+      "The gradient w.r.t. x differs although the forward may match: compute the output with "
+      "differentiable tensor ops on x (no .detach(), NoGradGuard or values copied out with .item()).");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (const auto& shape : kShapes) {
       std::vector<torch::Tensor> inputs = {random_x(shape, dtype), consecutive(shape.seq)};
@@ -154,17 +162,17 @@ TEST(Rope, GradientsX) {
       auto run = [](auto apply) {
         return [apply](const std::vector<torch::Tensor>& in) { return apply(in[0], in[1], 10000.0); };
       };
-      KATA_ASSERT_OK(kata_test::backward_diff(
-          kata_test::run_backward(run(kata::apply_rope), inputs, weight),
-          kata_test::run_backward(run(reference::kata::apply_rope), inputs, weight), {"x", "positions"},
-          describe_case(inputs[0], inputs[1])));
+      KATA_ASSERT_OK(kata_test::backward_diff(kata_test::run_backward(run(kata::apply_rope), inputs, weight),
+                                              kata_test::run_backward(run(reference::kata::apply_rope), inputs, weight),
+                                              {"x", "positions"}, describe_case(inputs[0], inputs[1])));
     }
   }
 }
 
 TEST(Rope, EdgeShapes) {
-  kata_test::meaning("A length-1 sequence, a batch of one, a single head or a single pair (head_dim 2) breaks a "
-                     "solution that squeezes dimensions or hard-codes sizes.");
+  kata_test::meaning(
+      "A length-1 sequence, a batch of one, a single head or a single pair (head_dim 2) breaks a "
+      "solution that squeezes dimensions or hard-codes sizes.");
   for (const auto& shape : std::vector<Shape>{{1, 1, 1, 2}, {1, 1, 1, 8}, {4, 1, 1, 2}, {1, 1, 6, 2}, {1, 5, 3, 2}}) {
     auto x = random_x(shape);
     KATA_ASSERT_OK(check_output(x, consecutive(shape.seq, /*start=*/2)));
@@ -172,8 +180,9 @@ TEST(Rope, EdgeShapes) {
 }
 
 TEST(Rope, NonContiguousInputs) {
-  kata_test::meaning("Inputs that are views give different results: .view() on a non-contiguous tensor or "
-                     "indexing raw data_ptr assumes a memory layout; use reshape, slicing and tensor ops.");
+  kata_test::meaning(
+      "Inputs that are views give different results: .view() on a non-contiguous tensor or "
+      "indexing raw data_ptr assumes a memory layout; use reshape, slicing and tensor ops.");
   for (const auto& shape : kShapes) {
     auto x = random_x(shape);
     auto positions = consecutive(shape.seq, /*start=*/5);
@@ -188,8 +197,9 @@ TEST(Rope, NonContiguousInputs) {
 }
 
 TEST(Rope, InputsUnchanged) {
-  kata_test::meaning("The function wrote into its inputs (an in-place op such as x.mul_ or index_put_ on x): "
-                     "callers reuse x, so it must be left as it was.");
+  kata_test::meaning(
+      "The function wrote into its inputs (an in-place op such as x.mul_ or index_put_ on x): "
+      "callers reuse x, so it must be left as it was.");
   auto x = random_x({2, 2, 6, 8});
   auto positions = consecutive(6, /*start=*/4);
   auto x_before = x.clone(), positions_before = positions.clone();

@@ -58,10 +58,11 @@ torch::nn::Sequential copy_of(const torch::nn::Sequential& model, const Scenario
 
 std::string describe_scenario(const Scenario& s, const torch::Tensor& x, const torch::Tensor& y) {
   const auto& c = s.cfg;
-  return fmt::format("{} (model Linear({}, {}) Tanh Linear({}, {}); steps {}, batch_size {}, lr {}, warmup_steps {}, "
-                     "weight_decay {}, max_grad_norm {}), {}",
-                     s.name, s.in, s.hidden, s.hidden, s.out, c.steps, c.batch_size, c.lr, c.warmup_steps,
-                     c.weight_decay, c.max_grad_norm, kata_test::describe({{"x", x}, {"y", y}}));
+  return fmt::format(
+      "{} (model Linear({}, {}) Tanh Linear({}, {}); steps {}, batch_size {}, lr {}, warmup_steps {}, "
+      "weight_decay {}, max_grad_norm {}), {}",
+      s.name, s.in, s.hidden, s.hidden, s.out, c.steps, c.batch_size, c.lr, c.warmup_steps, c.weight_decay,
+      c.max_grad_norm, kata_test::describe({{"x", x}, {"y", y}}));
 }
 
 // Trains the reference first (on its own copies of x and y), then the learner's loop on the originals.
@@ -75,7 +76,8 @@ Runs run_both(const Scenario& s) {
 
   Runs runs;
   runs.description = describe_scenario(s, x, y);
-  auto want = reference::kata::train(reference_model, x.clone(), y.clone(), kata_test::as_reference<reference::kata::TrainConfig>(s.cfg));
+  auto want = reference::kata::train(reference_model, x.clone(), y.clone(),
+                                     kata_test::as_reference<reference::kata::TrainConfig>(s.cfg));
   runs.reference = {want.loss, want.grad_norm, want.lr, reference_model};
   auto got = kata::train(learner_model, x, y, s.cfg);
   runs.learner = {got.loss, got.grad_norm, got.lr, learner_model};
@@ -119,9 +121,10 @@ std::optional<std::string> diff_parameters(const Runs& runs, Tolerance tol) {
 }
 
 TEST(TrainLoop, LearningRateSchedule) {
-  kata_test::meaning("The logged learning rates differ from the schedule: warmup is lr * (s + 1) / warmup_steps "
-                     "for s < warmup_steps, then the cosine runs over the remaining steps - warmup_steps steps, "
-                     "from lr at s = warmup_steps towards 0.");
+  kata_test::meaning(
+      "The logged learning rates differ from the schedule: warmup is lr * (s + 1) / warmup_steps "
+      "for s < warmup_steps, then the cosine runs over the remaining steps - warmup_steps steps, "
+      "from lr at s = warmup_steps towards 0.");
   // Warmup of several steps, of a single step, and a long run where the cosine gets close to 0.
   const std::vector<kata::TrainConfig> configs = {config(12, 8, 1e-2, 5, 0.0, 1e6), config(12, 8, 1e-2, 1, 0.0, 1e6),
                                                   config(60, 8, 3e-3, 10, 0.01, 1.0), config(4, 8, 1e-2, 3, 0.0, 1e6)};
@@ -129,69 +132,77 @@ TEST(TrainLoop, LearningRateSchedule) {
     Scenario s = kPlain;
     s.cfg = cfg;
     auto runs = run_both(s);
-    KATA_ASSERT_OK(diff_per_step(runs.learner.lr, runs.reference.lr, "learning rate", runs.description,
-                                 Tolerance{1e-12, 0}));
+    KATA_ASSERT_OK(
+        diff_per_step(runs.learner.lr, runs.reference.lr, "learning rate", runs.description, Tolerance{1e-12, 0}));
   }
 }
 
 TEST(TrainLoop, LossTrajectory) {
-  kata_test::meaning("The per-step losses differ on a plain run (no clipping, no weight decay): log the mean "
-                     "squared error of the batch before the update, zero the gradients every step, and make "
-                     "sure the optimizer really uses the learning rate you log.");
+  kata_test::meaning(
+      "The per-step losses differ on a plain run (no clipping, no weight decay): log the mean "
+      "squared error of the batch before the update, zero the gradients every step, and make "
+      "sure the optimizer really uses the learning rate you log.");
   auto runs = run_both(kPlain);
   KATA_ASSERT_OK(diff_per_step(runs.learner.loss, runs.reference.loss, "loss", runs.description, kFloat64Tol));
 }
 
 TEST(TrainLoop, GradNormBeforeClipping) {
-  kata_test::meaning("The logged gradient norms differ: log the total L2 norm over all parameters' gradients "
-                     "of this step only, measured before clipping (clip_grad_norm_ returns it).");
+  kata_test::meaning(
+      "The logged gradient norms differ: log the total L2 norm over all parameters' gradients "
+      "of this step only, measured before clipping (clip_grad_norm_ returns it).");
   auto runs = run_both(kClipped);
   KATA_ASSERT_OK(
       diff_per_step(runs.learner.grad_norm, runs.reference.grad_norm, "gradient norm", runs.description, kFloat64Tol));
 }
 
 TEST(TrainLoop, ClippingActive) {
-  kata_test::meaning("With gradients above max_grad_norm the run differs: clip the total gradient norm to "
-                     "max_grad_norm after backward() and before optimizer.step(), over all parameters together.");
+  kata_test::meaning(
+      "With gradients above max_grad_norm the run differs: clip the total gradient norm to "
+      "max_grad_norm after backward() and before optimizer.step(), over all parameters together.");
   auto runs = run_both(kClipped);
   KATA_ASSERT_OK(diff_per_step(runs.learner.loss, runs.reference.loss, "loss", runs.description, kFloat64Tol));
   KATA_ASSERT_OK(diff_parameters(runs, kFloat64Tol));
 }
 
 TEST(TrainLoop, DecoupledWeightDecay) {
-  kata_test::meaning("With weight_decay > 0 the run differs: use torch::optim::AdamW, whose decay shrinks the "
-                     "weights directly (decoupled), not Adam's weight_decay, which adds an L2 term to the gradient.");
+  kata_test::meaning(
+      "With weight_decay > 0 the run differs: use torch::optim::AdamW, whose decay shrinks the "
+      "weights directly (decoupled), not Adam's weight_decay, which adds an L2 term to the gradient.");
   auto runs = run_both(kDecay);
   KATA_ASSERT_OK(diff_per_step(runs.learner.loss, runs.reference.loss, "loss", runs.description, kFloat64Tol));
   KATA_ASSERT_OK(diff_parameters(runs, kFloat64Tol));
 }
 
 TEST(TrainLoop, BatchOrder) {
-  kata_test::meaning("When steps * batch_size exceeds N the run differs: step s takes the batch_size rows "
-                     "starting at (s * batch_size) % N, in order, without shuffling.");
+  kata_test::meaning(
+      "When steps * batch_size exceeds N the run differs: step s takes the batch_size rows "
+      "starting at (s * batch_size) % N, in order, without shuffling.");
   auto runs = run_both(kWrapping);
   KATA_ASSERT_OK(diff_per_step(runs.learner.loss, runs.reference.loss, "loss", runs.description, kFloat64Tol));
 }
 
 TEST(TrainLoop, FinalParameters) {
-  kata_test::meaning("After a full run the model's parameters differ: train the model you were given in place "
-                     "(not a copy) and apply every step's update, the last one included.");
+  kata_test::meaning(
+      "After a full run the model's parameters differ: train the model you were given in place "
+      "(not a copy) and apply every step's update, the last one included.");
   auto runs = run_both(kFull);
   KATA_ASSERT_OK(diff_parameters(runs, kFloat64Tol));
   KATA_ASSERT_OK(diff_per_step(runs.learner.loss, runs.reference.loss, "loss", runs.description, kFloat64Tol));
 }
 
 TEST(TrainLoop, Float32Model) {
-  kata_test::meaning("A float32 model trains differently: keep every tensor in the dtype of the model and the "
-                     "data instead of building float64 ones.");
+  kata_test::meaning(
+      "A float32 model trains differently: keep every tensor in the dtype of the model and the "
+      "data instead of building float64 ones.");
   auto runs = run_both(kFloat32);
   KATA_ASSERT_OK(diff_per_step(runs.learner.loss, runs.reference.loss, "loss", runs.description, kFloat32Tol));
   KATA_ASSERT_OK(diff_parameters(runs, kFloat32Tol));
 }
 
 TEST(TrainLoop, InputsUnchanged) {
-  kata_test::meaning("The loop wrote into x or y (an in-place op on a batch slice writes into the data): callers "
-                     "reuse the data, so it must be left as it was.");
+  kata_test::meaning(
+      "The loop wrote into x or y (an in-place op on a batch slice writes into the data): callers "
+      "reuse the data, so it must be left as it was.");
   auto opts = torch::TensorOptions().dtype(torch::kFloat64);
   auto x = torch::randn({kWrapping.n, kWrapping.in}, opts);
   auto y = torch::randn({kWrapping.n, kWrapping.out}, opts);

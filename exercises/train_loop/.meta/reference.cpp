@@ -15,10 +15,9 @@ double learning_rate(int64_t step, const TrainConfig& cfg) {
 }  // namespace
 
 TrainLog train(torch::nn::Sequential& model, const torch::Tensor& x, const torch::Tensor& y, const TrainConfig& cfg) {
-  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(cfg.lr)
-                                                         .betas({0.9, 0.999})
-                                                         .eps(1e-8)
-                                                         .weight_decay(cfg.weight_decay));
+  torch::optim::AdamW optimizer(
+      model->parameters(),
+      torch::optim::AdamWOptions(cfg.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(cfg.weight_decay));
   const int64_t n = x.size(0);
   TrainLog log;
   for (int64_t step = 0; step < cfg.steps; ++step) {

@@ -125,6 +125,7 @@ namespace reference {
     DEPENDS judge_host checks_${id}
     COMMENT "Listing the hidden checks of ${id}")
   add_custom_target(checks_${id}_list ALL DEPENDS ${checks})
+  add_dependencies(checks_${id}_list worker_${id})  # all a judge of this exercise needs
 
   file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/${id}/recipe.json CONTENT "{
   \"contract\": \"${contract}/${id}.h\",

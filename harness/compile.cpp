@@ -36,9 +36,9 @@ JailSpec tool_jail(const Recipe& recipe, const fs::path& jail_root, const fs::pa
 
 StepResult run_tool(const std::vector<std::string>& argv, const JailSpec& jail) {
   Limits limits;
-  limits.cpu_seconds = 60;  // a template bomb in a learner's file must not hang the judge
-  limits.wall_seconds = 90;
-  limits.memory_bytes = 4LL << 30;
+  limits.cpu_seconds = 30;  // 3 × a compile without any precompiled header; a template bomb stops here
+  limits.wall_seconds = 45;
+  limits.memory_bytes = 1536LL << 20;  // 2.4 × that compile's 650 MB
   auto r = run_limited(argv, {{"PATH", "/usr/bin:/bin"}, {"TMPDIR", "/tmp"}}, limits, &jail);
   StepResult step;
   step.ok = r.exit_code == 0 && !r.timed_out && !r.memory_exceeded && !r.output_exceeded;

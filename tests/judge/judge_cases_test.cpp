@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -187,6 +189,51 @@ TEST(Sandbox, WorksWithoutRoot) {
     if (!note.empty()) EXPECT_NE(note.find("refused part of the sandbox"), std::string::npos) << note;
   }
   fs::remove_all(dir);
+}
+
+// A learner's file written on the spot, judged, and removed.
+struct TempSource {
+  fs::path path;
+  TempSource(const std::string& name, const std::string& text)
+      : path(fs::temp_directory_path() / (name + "-" + std::to_string(getpid()) + ".cpp")) {
+    std::ofstream(path) << text;
+  }
+  ~TempSource() { fs::remove(path); }
+};
+
+// An #include of a FIFO that nobody writes would block the compiler forever; in the compiler's jail the
+// FIFO does not exist, so the verdict is a prompt compile error naming it.
+TEST(Sandbox, IncludeOfAFifoDoesNotHang) {
+  fs::path fifo = fs::temp_directory_path() / ("kata-fifo-" + std::to_string(getpid()));
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  TempSource source("includes_a_fifo", "#include \"" + fifo.string() + "\"\n");
+  auto started = std::chrono::steady_clock::now();
+  auto run = judge({"causal_attention", source.path, "compile_error", ""});
+  fs::remove(fifo);
+  EXPECT_EQ(run.report["verdict"], "compile_error") << run.report["message"];
+  EXPECT_NE(run.report["message"].get<std::string>().find("file not found"), std::string::npos)
+      << run.report["message"];
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+}
+
+// What the learner's code prints during a check is kept with that check: it is how people debug.
+TEST(Judge, ShowsWhatTheLearnersCodePrintedWithTheCheck) {
+  TempSource source("prints", R"(#include "causal_attention.h"
+#include <iostream>
+namespace kata {
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  std::cout << "q is " << q.sizes() << std::endl;
+  return torch::matmul(torch::softmax(torch::matmul(q, k.transpose(-2, -1)), -1), v);
+}
+}  // namespace kata
+)");
+  auto run = judge({"causal_attention", source.path, "wrong_answer", ""});
+  ASSERT_FALSE(run.report.is_discarded()) << run.err;
+  EXPECT_EQ(run.report["verdict"], "wrong_answer");
+  for (const auto& check : run.report["checks"]) {
+    if (check["name"] != "CausalAttention.OutputFloat64") continue;
+    EXPECT_NE(check["output"].get<std::string>().find("q is [2, 3, 5, 8]"), std::string::npos) << check["output"];
+  }
 }
 
 }  // namespace

@@ -175,10 +175,11 @@ Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path
 
   // The checker itself (trusted) ending badly is the judge's problem, never the learner's success.
   if (run.memory_exceeded || run.timed_out || run.output_exceeded || run.signal != 0 || !all_ran ||
-      (report && report->duplicates) || (run.exit_code != 0 && !any_failed)) {
+      (report && (report->duplicates || report->checks.size() != expected_checks.size())) ||
+      (run.exit_code != 0 && !any_failed)) {
     o.verdict = Verdict::runtime_error;
     o.message = fmt::format(
-        "the judge's checker did not finish ({}); this is a bug of torchkata, please report "
+        "the judge's checker failed ({}); this is a bug of torchkata, please report "
         "it with your file",
         run.signal ? signal_name(run.signal) : fmt::format("exit code {}", run.exit_code));
     if (!run.err.empty()) o.message += "\n" + last_lines(run.err, 3);

@@ -195,13 +195,27 @@ List to_values(const A&... a) {
   return List{to_value(a)...};
 }
 
+// A reply that does not decode is the worker's doing: that worker is ended and the check fails as a
+// runtime error.
+[[noreturn]] void malformed_reply(const std::string& what);
+template <class F>
+decltype(auto) decoding(F&& f) {
+  try {
+    return f();
+  } catch (const ProtocolError& e) {
+    malformed_reply(e.what());
+  }
+}
+
 template <class R, class... A>
 R call_function(const std::string& name, A&&... args) {
-  Reply reply = call(name, List{to_value(args)...});
-  if (reply.changed.size() != sizeof...(A)) throw ProtocolError("the worker's reply lists the wrong arguments");
-  size_t i = 0;
-  (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(args), reply.changed[i++]), ...);
-  if constexpr (!std::is_void_v<R>) return Marshal<R>::from(reply.result);
+  return decoding([&]() -> R {
+    Reply reply = call(name, List{to_value(args)...});
+    if (reply.changed.size() != sizeof...(A)) throw ProtocolError("the worker's reply lists the wrong arguments");
+    size_t i = 0;
+    (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(args), reply.changed[i++]), ...);
+    if constexpr (!std::is_void_v<R>) return Marshal<R>::from(reply.result);
+  });
 }
 
 // The checker's stand-in for a learner's module: constructed in the worker, mirrored here with the same
@@ -213,12 +227,15 @@ void update_module(torch::nn::Module& self, const Value& changed);
 
 template <class R, class... A>
 R call_method(torch::nn::Module& self, const std::string& name, A&&... args) {
-  Reply reply = call(name, List{module_ref(self), to_value(args)...});
-  if (reply.changed.size() != sizeof...(A) + 1) throw ProtocolError("the worker's reply lists the wrong arguments");
-  update_module(self, reply.changed[0]);
-  size_t i = 1;
-  (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(args), reply.changed[i++]), ...);
-  if constexpr (!std::is_void_v<R>) return Marshal<R>::from(reply.result);
+  return decoding([&]() -> R {
+    Reply reply = call(name, List{module_ref(self), to_value(args)...});
+    if (reply.changed.size() != sizeof...(A) + 1)
+      throw ProtocolError("the worker's reply lists the wrong arguments");
+    update_module(self, reply.changed[0]);
+    size_t i = 1;
+    (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(args), reply.changed[i++]), ...);
+    if constexpr (!std::is_void_v<R>) return Marshal<R>::from(reply.result);
+  });
 }
 
 // ---- The worker side: what the learner's shared object registers.

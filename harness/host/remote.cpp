@@ -59,6 +59,11 @@ struct RemoteFunction : torch::autograd::Function<RemoteFunction> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    return decoding([&] { return back_propagate(ctx, grad_outputs); });
+  }
+
+ private:
+  static variable_list back_propagate(AutogradContext* ctx, const variable_list& grad_outputs) {
     auto graph = c10::static_intrusive_pointer_cast<GraphHandle>(ctx->saved_data["graph"].toCapsule());
     List grads;
     for (const auto& g : grad_outputs) grads.push_back(g.defined() ? Value(g.detach()) : Value());
@@ -156,7 +161,10 @@ Reply call(const std::string& name, List args) {
   return out;
 }
 
-void construct(torch::nn::Module& self, const std::string& name, List args) {
+void malformed_reply(const std::string& what) { Session::get().malformed_reply(what); }
+
+// Constructs the module in the worker and mirrors its parameters and buffers here.
+static void mirror(torch::nn::Module& self, const std::string& name, List args) {
   Reply reply = call(name, std::move(args));
   const List& d = reply.result.as_list();
   if (d.size() != 3) throw ProtocolError("a module's description has the wrong shape");
@@ -171,6 +179,10 @@ void construct(torch::nn::Module& self, const std::string& name, List args) {
     const std::string& path = b.at(0).as_string();
     submodule(self, path).register_buffer(leaf_name(path), b.at(1).as_tensor().clone());
   }
+}
+
+void construct(torch::nn::Module& self, const std::string& name, List args) {
+  decoding([&] { mirror(self, name, std::move(args)); });
 }
 
 Value module_ref(const torch::nn::Module& self) {

@@ -119,6 +119,14 @@ void Session::spawn(bool fork_only) {
 void Session::ensure_worker() {
   if (!worker_) spawn(/*fork_only=*/false);
   if (worker_->loaded) return;
+  try {
+    start_worker();
+  } catch (const kata_wire::ProtocolError& e) {
+    malformed_reply(e.what());
+  }
+}
+
+void Session::start_worker() {
   // Its first frame says which protections are in force; then it loads the learner's code.
   Value ready = await_reply();
   const List& r = ready.as_list();
@@ -273,6 +281,11 @@ void Session::lost(Failure f, const std::string& why) {
   }
   fail(f, why);
   throw WorkerError(f, why);
+}
+
+void Session::malformed_reply(const std::string& what) {
+  reap(/*wait_for_exit=*/false);
+  lost(Failure::protocol, "the worker sent a malformed reply (" + what + ")");
 }
 
 void Session::begin_check() { record_ = CheckRecord{}; }

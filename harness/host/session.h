@@ -61,6 +61,8 @@ class Session {
 
   void begin_check();
   CheckRecord end_check();
+  // A reply that does not decode: ends the worker, fails the check, throws WorkerError.
+  [[noreturn]] void malformed_reply(const std::string& what);
   // Records a failure of the current check (the first one counts).
   void fail(Failure f, const std::string& message);
   std::string protections_note() const { return protections_note_; }
@@ -71,6 +73,7 @@ class Session {
   struct Worker;
   void spawn(bool fork_only);
   void ensure_worker();
+  void start_worker();
   kata_wire::Value await_reply();
   [[noreturn]] void lost(Failure f, const std::string& why);
   void drain(int fd, bool& open);

@@ -31,7 +31,7 @@ struct Context {
 
   Catalogue catalogue() const;
   const Exercise& exercise(const Catalogue& c, const std::string& id) const;  // throws UsageError
-  Workspace workspace() const { return {workspace_dir}; }
+  Workspace workspace() const;  // with the flags an editor needs, once the judge is built
   Store store() const;  // throws NotWritable for a read-only workspace
   bool stdout_is_terminal() const;
   bool color() const;  // on a terminal, unless NO_COLOR is set to anything (https://no-color.org)

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "cli.h"
+#include "recipe.h"
 
 namespace kata {
 
@@ -15,6 +16,13 @@ Catalogue Context::catalogue() const { return Catalogue::load(source_dir / "exer
 const Exercise& Context::exercise(const Catalogue& c, const std::string& id) const {
   if (const Exercise* e = c.find(id)) return *e;
   throw UsageError(c.unknown_message(id));
+}
+
+Workspace Context::workspace() const {
+  std::vector<fs::path> contracts;
+  for (const auto& dir : fs::directory_iterator(source_dir / "exercises"))
+    if (dir.is_directory()) contracts.push_back(dir.path());
+  return {workspace_dir, editor_flags(judge_dir, contracts)};
 }
 
 Store Context::store() const {

@@ -33,6 +33,17 @@ std::vector<std::string> read_checks(const fs::path& path) {
 
 }  // namespace
 
+std::vector<std::string> editor_flags(const fs::path& judge_dir, const std::vector<fs::path>& contract_dirs) {
+  std::ifstream in(judge_dir / "toolchain.json");
+  if (!in) return {};
+  auto toolchain = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (toolchain.is_discarded() || !toolchain.contains("flags")) return {};
+  std::vector<std::string> flags = {"-xc++"};
+  for (const auto& f : toolchain["flags"]) flags.push_back(f.get<std::string>());
+  for (const auto& dir : contract_dirs) flags.push_back("-I" + dir.string());
+  return flags;
+}
+
 Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   auto toolchain = read_json(judge_dir / "toolchain.json");
   auto recipe = read_json(judge_dir / exercise / "recipe.json");

@@ -23,6 +23,9 @@ struct Recipe {
   std::vector<std::string> worker_objects;  // the worker side of the binding
   std::vector<std::string> checks;          // "Suite.Name" of every hidden check
 };
+// The judge's compile flags for an editor (clangd's compile_flags.txt): the toolchain's flags, each
+// contract's directory, and the language; empty when the build has not written the toolchain yet.
+std::vector<std::string> editor_flags(const fs::path& judge_dir, const std::vector<fs::path>& contract_dirs);
 // Throws std::runtime_error naming the missing piece when the build has not produced it.
 Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise);
 

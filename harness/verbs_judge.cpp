@@ -39,7 +39,11 @@ bool same_file(const fs::path& a, const fs::path& b) { return fs::weakly_canonic
 
 Target target_of(const Context& ctx, const Exercise& e, const std::string& source_option) {
   auto ws = ctx.workspace();
-  if (source_option.empty()) return {ws.attempt(e.id), true, std::nullopt, ws.copy_stub(e, ws.attempt(e.id))};
+  if (source_option.empty()) {
+    bool created = ws.copy_stub(e, ws.attempt(e.id));
+    ws.editor_support(ws.attempt(e.id).parent_path());  // also for attempts made before editors were set up
+    return {ws.attempt(e.id), true, std::nullopt, created};
+  }
   fs::path source = fs::absolute(source_option);
   if (fs::is_directory(source))
     throw UsageError(fmt::format("{} is a directory: pass the .cpp file to judge", source.string()));

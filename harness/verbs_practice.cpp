@@ -118,6 +118,8 @@ void setup_show(CLI::App& app, Context& ctx) {
       fmt::print("your file: {}\n", file.string());
     else
       fmt::print("your file: {} (not created yet: ./kata start {})\n", file.string(), e.id);
+    fmt::print("editor: nothing to set up; clangd (VS Code, vim, Emacs...) reads\n"
+               "  compile_flags.txt beside your file for LibTorch completion\n");
   });
 }
 

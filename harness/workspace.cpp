@@ -46,7 +46,17 @@ bool Workspace::create(const fs::path& to, const std::string& text) const {
   std::ofstream out(partial, std::ios::trunc);
   if (!(out << text).flush()) throw std::runtime_error("cannot write " + partial.string());
   fs::rename(partial, to);
+  editor_support(to.parent_path());
   return true;
+}
+
+void Workspace::editor_support(const fs::path& dir) const {
+  if (editor_flags.empty()) return;
+  std::string text;
+  for (const auto& flag : editor_flags) text += flag + "\n";
+  auto path = dir / "compile_flags.txt";
+  if (fs::exists(path) && read_text(path) == text) return;
+  std::ofstream(path, std::ios::trunc) << text;
 }
 
 bool Workspace::copy_stub(const Exercise& e, const fs::path& to) const { return create(to, read_text(e.stub())); }

@@ -667,3 +667,35 @@ TEST_F(Cli, InteractiveMockNeedsATerminal) {
 }
 
 }  // namespace
+
+namespace {
+
+// clangd's verdict on a file: its exit code and the "N errors" it reports.
+struct ClangdCheck {
+  int exit_code;
+  std::string log;
+};
+ClangdCheck clangd_check(const fs::path& file) {
+  std::string cmd = "clangd --check='" + file.string() + "' 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string log;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) log.append(buf.data(), n);
+  return {WEXITSTATUS(pclose(pipe)), log};
+}
+
+// An attempt opens in any clangd-based editor with LibTorch and the contract understood, and no set-up:
+// clangd finds no error in the fresh stub, and does find the one planted in it (so it really compiled it).
+TEST_F(Cli, EditorsUnderstandTheAttemptWithNoSetUp) {
+  if (std::system("command -v clangd >/dev/null") != 0) GTEST_SKIP() << "clangd is not installed";
+  ASSERT_EQ(kata("start rope").exit_code, 0);
+  auto fresh = clangd_check(attempt("rope"));
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.log.substr(fresh.log.size() > 3000 ? fresh.log.size() - 3000 : 0);
+  EXPECT_NE(fresh.log.find("All checks completed, 0 errors"), std::string::npos);
+  write_file(attempt("rope"), read_file(attempt("rope")) + "\nauto planted = torch::no_such_function();\n");
+  auto broken = clangd_check(attempt("rope"));
+  EXPECT_NE(broken.log.find("no_such_function"), std::string::npos) << broken.log.substr(0, 2000);
+  EXPECT_EQ(broken.log.find("All checks completed, 0 errors"), std::string::npos);
+}
+
+}  // namespace

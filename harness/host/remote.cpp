@@ -12,12 +12,6 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-void collect_tensors(Value& v, std::vector<torch::Tensor*>& out) {
-  if (auto* t = std::get_if<torch::Tensor>(&v.v)) out.push_back(t);
-  if (auto* l = std::get_if<List>(&v.v))
-    for (auto& item : *l) collect_tensors(item, out);
-}
-
 // Graphs the checker no longer needs; the worker is told with the next call.
 std::vector<int64_t>& released() {
   static std::vector<int64_t> ids;
@@ -134,8 +128,7 @@ Reply call(const std::string& name, List args) {
   send_releases();
   const bool grad_mode = torch::GradMode::is_enabled();
   Value all_args(std::move(args));
-  std::vector<torch::Tensor*> arg_tensors;
-  collect_tensors(all_args, arg_tensors);
+  std::vector<torch::Tensor*> arg_tensors = kata_wire::tensors_in(all_args);
   std::vector<torch::Tensor> inputs;
   for (auto* t : arg_tensors)
     if (t->requires_grad()) inputs.push_back(*t);
@@ -144,8 +137,7 @@ Reply call(const std::string& name, List args) {
   const List& r = ok_reply(reply);
   if (r.size() != 4) throw ProtocolError("a call's reply has the wrong shape");
   Reply out{r[1], r[2].as_list()};
-  std::vector<torch::Tensor*> outputs, differentiable;
-  collect_tensors(out.result, outputs);
+  std::vector<torch::Tensor*> outputs = kata_wire::tensors_in(out.result), differentiable;
   for (auto* t : outputs) {
     if (t->requires_grad()) differentiable.push_back(t);
     *t = t->detach();

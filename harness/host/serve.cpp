@@ -35,12 +35,6 @@ std::map<int64_t, Graph>& graphs() {
   return g;
 }
 
-void collect_tensors(Value& v, std::vector<torch::Tensor*>& out) {
-  if (auto* t = std::get_if<torch::Tensor>(&v.v)) out.push_back(t);
-  if (auto* l = std::get_if<List>(&v.v))
-    for (auto& item : *l) collect_tensors(item, out);
-}
-
 bool is_module_ref(const Value& v) {
   auto* l = std::get_if<List>(&v.v);
   return l && l->size() == 4 && std::holds_alternative<std::string>((*l)[0].v) && (*l)[0].as_string() == "module";
@@ -88,7 +82,8 @@ Value call(const std::string& name, bool grad_enabled, List args) {
   for (auto& a : args)
     if (is_module_ref(a)) bind_module(a);
   std::vector<torch::Tensor*> inputs;
-  for (auto& a : args) collect_tensors(a, inputs);
+  for (auto& a : args)
+    for (auto* t : kata_wire::tensors_in(a)) inputs.push_back(t);
   Graph graph;
   for (auto* t : inputs)
     if (t->requires_grad()) graph.leaves.push_back(*t);
@@ -96,8 +91,7 @@ Value call(const std::string& name, bool grad_enabled, List args) {
   torch::AutoGradMode mode(grad_enabled);
   List changed;
   Value result = h->second(args, changed);
-  std::vector<torch::Tensor*> outputs;
-  collect_tensors(result, outputs);
+  std::vector<torch::Tensor*> outputs = kata_wire::tensors_in(result);
   for (auto* t : outputs)
     if (t->requires_grad()) graph.outputs.push_back(*t);
   Value id;

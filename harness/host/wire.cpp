@@ -213,6 +213,15 @@ int64_t Value::as_int() const {
 torch::Tensor& Value::as_tensor() { return const_cast<torch::Tensor&>(std::as_const(*this).as_tensor()); }
 List& Value::as_list() { return const_cast<List&>(std::as_const(*this).as_list()); }
 
+std::vector<torch::Tensor*> tensors_in(Value& value) {
+  std::vector<torch::Tensor*> found;
+  if (auto* t = std::get_if<torch::Tensor>(&value.v)) found.push_back(t);
+  if (auto* l = std::get_if<List>(&value.v))
+    for (auto& item : *l)
+      for (auto* t : tensors_in(item)) found.push_back(t);
+  return found;
+}
+
 std::string encode(const Value& value) {
   std::string out;
   encode_into(out, value);

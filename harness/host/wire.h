@@ -48,6 +48,10 @@ struct ProtocolError : std::runtime_error {
 // Largest frame either side accepts.
 constexpr uint64_t kMaxFrameBytes = 1ULL << 30;
 
+// Every tensor in a value, depth first: the order in which both sides number the tensors of a call (the
+// checker's inputs and the worker's leaves must line up, so there is only this one way to walk a value).
+std::vector<torch::Tensor*> tensors_in(Value& value);
+
 std::string encode(const Value& value);
 Value decode(const std::string& bytes);
 

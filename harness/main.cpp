@@ -7,7 +7,6 @@
 #include <cstdlib>
 
 #include "cli.h"
-#include "recipe.h"
 
 namespace kata {
 
@@ -18,12 +17,7 @@ const Exercise& Context::exercise(const Catalogue& c, const std::string& id) con
   throw UsageError(c.unknown_message(id));
 }
 
-Workspace Context::workspace() const {
-  std::vector<fs::path> contracts;
-  for (const auto& dir : fs::directory_iterator(source_dir / "exercises"))
-    if (dir.is_directory()) contracts.push_back(dir.path());
-  return {workspace_dir, editor_flags(judge_dir, contracts)};
-}
+Workspace Context::workspace() const { return {workspace_dir, judge_dir, source_dir / "exercises"}; }
 
 Store Context::store() const {
   workspace().require_writable();  // SQLite would call a read-only database damaged

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "recipe.h"
+
 namespace kata {
 
 void Workspace::require_writable() const {
@@ -51,9 +53,13 @@ bool Workspace::create(const fs::path& to, const std::string& text) const {
 }
 
 void Workspace::editor_support(const fs::path& dir) const {
-  if (editor_flags.empty()) return;
+  std::vector<fs::path> contracts;
+  for (const auto& e : fs::directory_iterator(exercises_dir))
+    if (e.is_directory()) contracts.push_back(e.path());
+  auto flags = editor_flags(judge_dir, contracts);
+  if (flags.empty()) return;
   std::string text;
-  for (const auto& flag : editor_flags) text += flag + "\n";
+  for (const auto& flag : flags) text += flag + "\n";
   auto path = dir / "compile_flags.txt";
   if (fs::exists(path) && read_text(path) == text) return;
   std::ofstream(path, std::ios::trunc) << text;

@@ -19,10 +19,8 @@ struct NotWritable : std::runtime_error {
 
 struct Workspace {
   fs::path root;
-  // What clangd needs to understand a file of this workspace (LibTorch, the contracts, the standard); written
-  // as compile_flags.txt beside every attempt and round file, so completion and diagnostics work in any
-  // clangd-based editor with no set-up. Empty when the judge is not built yet.
-  std::vector<std::string> editor_flags;
+  // Where the judge's flags and the contracts are, for the editor support below.
+  fs::path judge_dir, exercises_dir;
 
   fs::path attempt(const std::string& id) const { return root / "attempts" / (id + ".cpp"); }
   fs::path round_file(int64_t round, const std::string& id) const {
@@ -37,7 +35,9 @@ struct Workspace {
   // The stub as a round's file, saying how to hand it in: the stub's "./kata judge ID" would judge the
   // practice attempt, not this file. False when the file exists.
   bool create_round_file(const Exercise& e, int64_t round) const;
-  // Writes compile_flags.txt into `dir` (when editor_flags is known and the file differs).
+  // What clangd needs to understand a file in `dir` (LibTorch, the contracts, the standard), written there as
+  // compile_flags.txt, so completion and diagnostics work in any clangd-based editor with no set-up. Nothing
+  // while the judge is not built yet; the file is rewritten only when it differs.
   void editor_support(const fs::path& dir) const;
   // Moves the attempt to workspace/backups/<id>-<time>.cpp and starts again from the stub; the backup path.
   fs::path reset(const Exercise& e) const;

@@ -47,7 +47,8 @@ target_link_libraries(kata_test_support PUBLIC ${TORCH_LIBRARIES} GTest::gtest f
 # checker) and the learner's code (in the worker), loaded later as shared objects, link against it.
 add_executable(judge_host ${CMAKE_SOURCE_DIR}/harness/judge_host.cpp ${CMAKE_SOURCE_DIR}/harness/host/wire.cpp
                           ${CMAKE_SOURCE_DIR}/harness/host/session.cpp ${CMAKE_SOURCE_DIR}/harness/host/serve.cpp
-                          ${CMAKE_SOURCE_DIR}/harness/host/remote.cpp ${CMAKE_SOURCE_DIR}/harness/jail.cpp)
+                          ${CMAKE_SOURCE_DIR}/harness/host/remote.cpp ${CMAKE_SOURCE_DIR}/harness/host/mistakes.cpp
+                          ${CMAKE_SOURCE_DIR}/harness/jail.cpp)
 target_include_directories(judge_host PRIVATE ${CMAKE_SOURCE_DIR}/harness)
 target_link_libraries(judge_host PRIVATE kata_test_support nlohmann_json::nlohmann_json ${CMAKE_DL_LIBS})
 target_link_options(judge_host PRIVATE "LINKER:--whole-archive" $<TARGET_FILE:kata_test_support>
@@ -81,6 +82,36 @@ function(kata_use_exercise_pch target)
   target_include_directories(${target} PRIVATE $<TARGET_PROPERTY:kata_test_support,INTERFACE_INCLUDE_DIRECTORIES>)
   set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON DEFINE_SYMBOL "")
   target_precompile_headers(${target} REUSE_FROM kata_exercise_pch)
+endfunction()
+
+# kata_known_mistakes(id): every wrong case whose header names a mistake ("// mistake: ..."), compiled and
+# linked as the judge builds a learner's file, so the checker can run it in a worker's place and name the
+# mistake a learner's values match. Its worker is forked from the checker, where the checks' stand-ins
+# for the contract are loaded: -Bsymbolic makes the mistake call its own functions, not those.
+function(kata_known_mistakes id)
+  set(contract ${CMAKE_SOURCE_DIR}/exercises/${id})
+  set(out ${KATA_JUDGE_DIR}/${id}/mistakes)
+  file(GLOB cases CONFIGURE_DEPENDS ${contract}/.meta/cases/wrong_*.cpp)
+  set(libraries)
+  foreach(case ${cases})
+    file(STRINGS ${case} header LIMIT_COUNT 5 REGEX "^// mistake: ")
+    if(NOT header)
+      continue()
+    endif()
+    get_filename_component(name ${case} NAME_WE)
+    add_custom_command(
+      OUTPUT ${out}/${name}.so
+      COMMAND ${KATA_CLANG} ${KATA_JUDGE_FLAGS} -include-pch ${KATA_JUDGE_DIR}/pch/full.pch -I ${contract} -c
+              ${case} -o ${out}/${name}.o
+      COMMAND ${KATA_CLANG} ${out}/${name}.o $<TARGET_OBJECTS:worker_${id}> -shared -fuse-ld=lld
+              -Wl,-Bsymbolic -o ${out}/${name}.so
+      DEPENDS ${case} ${contract}/${id}.h ${KATA_PCHS} $<TARGET_OBJECTS:worker_${id}>
+      COMMENT "Building the known mistake ${id}/${name}"
+      VERBATIM)
+    list(APPEND libraries ${out}/${name}.so)
+  endforeach()
+  file(MAKE_DIRECTORY ${out})
+  add_custom_target(mistakes_${id} DEPENDS ${libraries})
 endfunction()
 
 # kata_exercise(id): the checker's half of an exercise (its hidden tests with the reference inside and the
@@ -125,13 +156,16 @@ namespace reference {
     DEPENDS judge_host checks_${id}
     COMMENT "Listing the hidden checks of ${id}")
   add_custom_target(checks_${id}_list ALL DEPENDS ${checks})
-  add_dependencies(checks_${id}_list worker_${id})  # all a judge of this exercise needs
+  kata_known_mistakes(${id})
+  add_dependencies(checks_${id}_list worker_${id} mistakes_${id})  # all a judge of this exercise needs
 
   file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/${id}/recipe.json CONTENT "{
   \"contract\": \"${contract}/${id}.h\",
   \"checks_library\": \"$<TARGET_FILE:checks_${id}>\",
   \"worker_objects\": [\"$<JOIN:$<TARGET_OBJECTS:worker_${id}>,\", \">\"],
-  \"checks\": \"${checks}\"
+  \"checks\": \"${checks}\",
+  \"mistakes\": \"${KATA_JUDGE_DIR}/${id}/mistakes\",
+  \"cases\": \"${meta}/cases\"
 }
 ")
 endfunction()

@@ -45,6 +45,13 @@ Exercise parse(const fs::path& dir) {
   e.memory_limit_mb = t["memory_limit_mb"].value_or(int64_t{768});
   e.hints = strings(t, "hints", file, 3);
   e.followups = strings(t, "followups", file, 2);
+  if (auto* list = t["forbidden"].as_array()) {
+    for (auto& item : *list) {
+      auto* entry = item.as_table();
+      if (!entry) throw std::runtime_error(fmt::format("{}: 'forbidden' holds tables ([[forbidden]])", file.string()));
+      e.forbidden.push_back({strings(*entry, "symbols", file, 1), required<std::string>(*entry, "why", file)});
+    }
+  }
   return e;
 }
 

@@ -9,6 +9,13 @@ namespace kata {
 
 namespace fs = std::filesystem;
 
+// Operations an exercise asks the learner to build themselves: any symbol starting with one of `symbols`
+// (demangled, e.g. "at::_ops::_scaled_dot_product_attention") in their compiled file rejects it.
+struct Forbidden {
+  std::vector<std::string> symbols;
+  std::string why;
+};
+
 struct Exercise {
   std::string id, title, topic, difficulty;
   int minutes = 0;                 // expected time in an interview
@@ -16,6 +23,7 @@ struct Exercise {
   int64_t memory_limit_mb = 768;   // memory of the learner's code: max(768, 4 × the reference's peak)
   std::vector<std::string> hints;  // from a nudge to nearly the answer
   std::vector<std::string> followups;
+  std::vector<Forbidden> forbidden;
   fs::path dir;
 
   fs::path statement() const { return dir / "README.md"; }

@@ -1,6 +1,7 @@
 #include "compile.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 #include <regex>
@@ -11,6 +12,8 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "sandbox.h"
 
@@ -116,21 +119,26 @@ std::string link_errors(const std::string& output) {
   return kept.empty() ? output.substr(0, 4000) : kept;
 }
 
-// The contract's symbols (namespace kata) the shared object uses and does not define, demangled. Read from
-// its dynamic symbol table, bounds-checked: the file came out of a linker fed with the learner's object.
-std::vector<std::string> undefined_contract_symbols(const fs::path& shared_object) {
+struct Symbol {
+  std::string mangled, readable;  // readable: demangled, or the mangled name when it does not demangle
+  bool defined;
+};
+
+// The shared object's dynamic symbols, read bounds-checked: the file came out of a linker fed with the
+// learner's object. nullopt when it is not a readable ELF file.
+std::optional<std::vector<Symbol>> dynamic_symbols(const fs::path& shared_object) {
   std::ifstream in(shared_object, std::ios::binary);
   std::string elf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto fits = [&](uint64_t offset, uint64_t size) { return offset <= elf.size() && size <= elf.size() - offset; };
-  std::vector<std::string> missing;
   Elf64_Ehdr eh;
-  if (!fits(0, sizeof eh)) return {"(an unreadable shared object)"};
+  if (!fits(0, sizeof eh)) return std::nullopt;
   std::memcpy(&eh, elf.data(), sizeof eh);
   if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
       !fits(eh.e_shoff, uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr)))
-    return {"(an unreadable shared object)"};
+    return std::nullopt;
   std::vector<Elf64_Shdr> sections(eh.e_shnum);
   std::memcpy(sections.data(), elf.data() + eh.e_shoff, sections.size() * sizeof(Elf64_Shdr));
+  std::vector<Symbol> symbols;
   for (const auto& sh : sections) {
     if (sh.sh_type != SHT_DYNSYM || sh.sh_link >= sections.size()) continue;
     const auto& strtab = sections[sh.sh_link];
@@ -138,17 +146,40 @@ std::vector<std::string> undefined_contract_symbols(const fs::path& shared_objec
     for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
       Elf64_Sym sym;
       std::memcpy(&sym, elf.data() + sh.sh_offset + off, sizeof sym);
-      if (sym.st_shndx != SHN_UNDEF || sym.st_name >= strtab.sh_size) continue;
+      if (sym.st_name == 0 || sym.st_name >= strtab.sh_size) continue;
       const char* start = elf.data() + strtab.sh_offset + sym.st_name;
       std::string name(start, strnlen(start, strtab.sh_size - sym.st_name));
-      if (name.rfind("_ZN4kata", 0) != 0) continue;  // kata::..., not kata_remote:: (_ZN11kata_remote)
       int status = 0;
       std::unique_ptr<char, decltype(&std::free)> readable(abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status),
                                                            &std::free);
-      missing.push_back(status == 0 ? readable.get() : name);
+      symbols.push_back({name, status == 0 ? readable.get() : name, sym.st_shndx != SHN_UNDEF});
     }
   }
+  return symbols;
+}
+
+// The contract's symbols (namespace kata, not kata_remote) the shared object uses and does not define.
+std::vector<std::string> undefined_contract_symbols(const std::vector<Symbol>& symbols) {
+  std::vector<std::string> missing;
+  for (const auto& s : symbols)
+    if (!s.defined && s.mangled.rfind("_ZN4kata", 0) == 0) missing.push_back(s.readable);
   return missing;
+}
+
+// "your file calls at::_ops::_scaled_dot_product_attention::call, ..." for each forbidden operation it
+// uses, called or inlined from a header, however the source spelled it.
+std::string forbidden_calls(const std::vector<Symbol>& symbols, const std::vector<Forbidden>& forbidden) {
+  std::string found;
+  for (const auto& rule : forbidden) {
+    std::set<std::string> calls;
+    for (const auto& s : symbols)
+      for (const auto& prefix : rule.symbols)
+        if (s.readable.rfind(prefix, 0) == 0) calls.insert(s.readable.substr(0, s.readable.find('(')));
+    if (calls.empty()) continue;
+    found += fmt::format("your file calls {}, which this exercise does not allow: {}\n", fmt::join(calls, ", "),
+                         rule.why);
+  }
+  return found;
 }
 
 bool is_pch_problem(const std::string& diagnostics) {
@@ -198,7 +229,7 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
 }
 
 StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::path& shared_object,
-                        const fs::path& jail_root) {
+                        const fs::path& jail_root, const std::vector<Forbidden>& forbidden) {
   std::vector<std::string> argv = {recipe.compiler, object.string()};
   argv.insert(argv.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());
   argv.insert(argv.end(), recipe.link.begin(), recipe.link.end());
@@ -208,13 +239,22 @@ StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::
     step.diagnostics = link_errors(step.diagnostics);
     return step;
   }
-  auto missing = undefined_contract_symbols(shared_object);
+  auto symbols = dynamic_symbols(shared_object);
+  step.ok = false;
+  if (!symbols) {
+    step.diagnostics = "the linker produced an unreadable shared object";
+    return step;
+  }
+  auto missing = undefined_contract_symbols(*symbols);
   if (!missing.empty()) {
-    step.ok = false;
     step.diagnostics.clear();
     for (const auto& m : missing) step.diagnostics += "your file does not define " + m + "\n";
     step.diagnostics += kContractHint;
+    return step;
   }
+  step.diagnostics = forbidden_calls(*symbols, forbidden);
+  step.forbidden = !step.diagnostics.empty();
+  step.ok = !step.forbidden;
   return step;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "catalogue.h"
 #include "recipe.h"
 
 namespace kata {
@@ -19,6 +20,7 @@ struct StepResult {
   double seconds = 0;
   std::string note;  // e.g. that the precompiled header was stale and skipped
   bool stopped_by_limit = false;
+  bool forbidden = false;  // it compiled, but calls what the exercise asks the learner to build
 };
 
 // Said under an undefined symbol: the learner's definition does not match the contract's declaration.
@@ -29,8 +31,8 @@ extern const char* kContractHint;
 StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object,
                           const fs::path& jail_root);
 // Links the learner's object with the worker side of the binding; fails, naming the symbol, when the file
-// does not define something of the contract.
+// does not define something of the contract, or uses one of the exercise's forbidden operations.
 StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::path& shared_object,
-                        const fs::path& jail_root);
+                        const fs::path& jail_root, const std::vector<Forbidden>& forbidden);
 
 }  // namespace kata

@@ -42,7 +42,7 @@ struct RunDir {
 
 std::vector<Check> not_run(const std::vector<std::string>& names, const std::string& why) {
   std::vector<Check> checks;
-  for (const auto& n : names) checks.push_back({n, false, why, "", "", ""});
+  for (const auto& n : names) checks.push_back({n, false, why, {}, {}, {}, "", ""});
   return checks;
 }
 
@@ -100,6 +100,12 @@ std::vector<std::string> host_command(const Recipe& recipe, const RunDir& run, c
           run.jail().string(),
           "--ro",
           run.out().string(),
+          "--mistakes",
+          recipe.mistakes.string(),
+          "--cases",
+          recipe.cases.string(),
+          "--ro",
+          recipe.mistakes.string(),
           "--gtest_color=no"};
 }
 
@@ -133,15 +139,17 @@ std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercis
   first.compile_seconds = compiled.seconds;
   if (compiled.ok) {
     progress("linking");
-    auto linked = link_learner(recipe, run.out() / "learner.o", run.out() / "learner.so", run.jail());
+    auto linked = link_learner(recipe, run.out() / "learner.o", run.out() / "learner.so", run.jail(),
+                               exercise.forbidden);
     first.compile_seconds += linked.seconds;
     compiled = linked;
   }
   std::vector<Judgement> judgements;
   if (!compiled.ok) {
-    first.verdict = Verdict::compile_error;
+    first.verdict = compiled.forbidden ? Verdict::forbidden_call : Verdict::compile_error;
     first.message = compiled.diagnostics;
-    first.checks = not_run(recipe.checks, "not run: the file did not compile");
+    first.checks = not_run(recipe.checks, compiled.forbidden ? "not run: the file calls what it should build"
+                                                             : "not run: the file did not compile");
     for (uint64_t seed : seeds) {
       judgements.push_back(first);
       judgements.back().seed = seed;

@@ -4,7 +4,9 @@
 // compile. It first forks the worker (below), then waits on stdin for the go-ahead, loads the hidden
 // checks (the tests, the reference, the checker side of the binding) and runs them. Every call of the
 // learner's code goes to the worker; for each check it writes what the learner's code did (a failure, its
-// output) as a JSON line to --record.
+// output) and what the check found as a JSON line to --record. Then the checks that failed on values run
+// again with each known mistake of the exercise (--mistakes) in the learner's place, and a line names the
+// mistake each failure matches.
 //
 // Worker (untrusted): forked before the checks are loaded, so it never holds the reference; it enters the
 // jail and serves calls with the learner's shared object. `--worker` starts a replacement after a worker
@@ -14,12 +16,14 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
 
+#include "host/mistakes.h"
 #include "host/session.h"
 #include "kata_test.h"
 
@@ -27,7 +31,7 @@ namespace {
 
 struct Args {
   bool worker = false, list = false;
-  std::string checks, learner, record;
+  std::string checks, learner, record, mistakes, cases;
   kata_remote::Limits limits;
   kata::JailSpec jail;
   std::vector<char*> rest;  // for GoogleTest
@@ -49,6 +53,10 @@ Args parse(int argc, char** argv) {
       a.learner = next();
     else if (arg == "--record")
       a.record = next();
+    else if (arg == "--mistakes")
+      a.mistakes = next();
+    else if (arg == "--cases")
+      a.cases = next();
     else if (arg == "--cpu")
       a.limits.cpu_seconds = std::stod(next());
     else if (arg == "--wall")
@@ -65,31 +73,56 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-// After every check: what the learner's code did during it, as one JSON line.
+// After every check: what the learner's code did during it and what the check found, as one JSON line.
 class RecordChecks : public ::testing::EmptyTestEventListener {
  public:
   explicit RecordChecks(const std::string& path) : out_(path, std::ios::app) {}
   void OnTestStart(const ::testing::TestInfo&) override { kata_remote::Session::get().begin_check(); }
   void OnTestEnd(const ::testing::TestInfo& info) override {
     auto r = kata_remote::Session::get().end_check();
-    nlohmann::json line = {{"check", std::string(info.test_suite_name()) + "." + info.name()},
-                           {"output", r.output},
-                           {"output_cut", r.output_cut}};
+    std::string name = std::string(info.test_suite_name()) + "." + info.name();
+    nlohmann::json line = {{"check", name}, {"output", r.output}, {"output_cut", r.output_cut}};
     if (r.failure != kata_remote::Failure::none) {
       line["failure"] = kata_remote::failure_name(r.failure);
       line["message"] = r.message;
+    } else if (info.result()->Failed()) {
+      line["findings"] = kata_test::findings_to_show();
+      const auto& seen = kata_test::evidence().observations;
+      if (std::any_of(seen.begin(), seen.end(), [](const auto& o) { return o.failed; })) failed_[name] = seen;
     }
-    out_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n" << std::flush;
+    write(line);
   }
   void OnTestProgramEnd(const ::testing::UnitTest&) override {
-    nlohmann::json end = {{"protections", kata_remote::Session::get().protections_note()},
-                          {"peak_memory", kata_remote::Session::get().peak_memory()}};
-    out_ << end.dump() << "\n" << std::flush;
+    write({{"protections", kata_remote::Session::get().protections_note()},
+           {"peak_memory", kata_remote::Session::get().peak_memory()}});
+  }
+  // The checks that failed on values, with what they observed.
+  const kata_remote::Observed& failed() const { return failed_; }
+  void write(const nlohmann::json& line) {
+    out_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n" << std::flush;
   }
 
  private:
   std::ofstream out_;
+  kata_remote::Observed failed_;
 };
+
+// Which known mistake each failed check matches, one line each. GoogleTest's printers are removed first:
+// the report of the learner's run is written and must stay as it is.
+void name_mistakes(const Args& args, RecordChecks& recorder) {
+  auto mistakes = kata_remote::known_mistakes(args.mistakes, args.cases);
+  if (recorder.failed().empty() || mistakes.empty()) return;
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  delete listeners.Release(listeners.default_xml_generator());
+  delete listeners.Release(listeners.default_result_printer());
+  kata_remote::Limits limits;  // trusted code: the defaults only guard against a slow mistake
+  limits.cpu_seconds = limits.wall_seconds = 5;
+  for (const auto& [check, matched] : kata_remote::match_mistakes(mistakes, recorder.failed(), limits, 3.0)) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& m : matched) all.push_back({{"id", m.id}, {"name", m.name}, {"why", m.why}});
+    recorder.write({{"mistakes_for", check}, {"matched", all}});
+  }
+}
 
 }  // namespace
 
@@ -116,7 +149,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the hidden checks: %s\n", dlerror());
     return 3;
   }
-  ::testing::UnitTest::GetInstance()->listeners().Append(new RecordChecks(args.record));
+  auto* recorder = new RecordChecks(args.record);
+  ::testing::UnitTest::GetInstance()->listeners().Append(recorder);
   int gtest_argc = static_cast<int>(args.rest.size());
-  return kata_test::run_all_tests(gtest_argc, args.rest.data());
+  int status = kata_test::run_all_tests(gtest_argc, args.rest.data());
+  ::testing::UnitTest::GetInstance()->listeners().Release(recorder);
+  if (!args.mistakes.empty()) name_mistakes(args, *recorder);
+  delete recorder;
+  return status;
 }

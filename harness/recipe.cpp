@@ -60,6 +60,8 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   r.checks_library = recipe["checks_library"].get<std::string>();
   r.worker_objects = recipe["worker_objects"].get<std::vector<std::string>>();
   r.checks = read_checks(recipe["checks"].get<std::string>());
+  r.mistakes = recipe.value("mistakes", "");
+  r.cases = recipe.value("cases", "");
   return r;
 }
 

@@ -22,6 +22,8 @@ struct Recipe {
   fs::path checks_library;                  // the hidden checks, the reference and the checker side of the binding
   std::vector<std::string> worker_objects;  // the worker side of the binding
   std::vector<std::string> checks;          // "Suite.Name" of every hidden check
+  fs::path mistakes;                        // the known mistakes, built like learner files (<case>.so)
+  fs::path cases;                           // their sources, whose first lines name them
 };
 // The judge's compile flags for an editor (clangd's compile_flags.txt): the toolchain's flags, each
 // contract's directory, and the language; empty when the build has not written the toolchain yet.

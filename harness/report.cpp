@@ -2,7 +2,9 @@
 
 #include <fmt/color.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace kata {
@@ -10,6 +12,8 @@ namespace {
 
 constexpr int kExplainedFailures = 2;
 constexpr int kCompactFailures = 3;
+constexpr size_t kFindingsShown = 3;
+constexpr size_t kWidth = 80;
 
 std::string paint(const std::string& text, fmt::text_style ts, const Style& style) {
   return style.color ? fmt::format(ts, "{}", text) : text;
@@ -26,7 +30,64 @@ std::string indent(const std::string& text, const std::string& prefix, size_t ma
   return out;
 }
 
+// Words filled into lines of kWidth columns: `first` starts the first line, `rest` the others.
+std::string wrap(const std::string& text, const std::string& first, const std::string& rest) {
+  std::istringstream words(text);
+  std::string out, line = first, word;
+  size_t columns = first.size();  // the prefixes are ASCII except the arrow, counted as one column
+  bool empty = true;
+  while (words >> word) {
+    if (!empty && columns + 1 + word.size() > kWidth) {
+      out += line + "\n";
+      line = rest;
+      columns = rest.size();
+      empty = true;
+    }
+    line += (empty ? "" : " ") + word;
+    columns += (empty ? 0 : 1) + word.size();
+    empty = false;
+  }
+  return out + line + "\n";
+}
+
+// What the learner reads first: the known mistake their values match, or the most specific finding.
+std::string diagnosis(const Judgement& j, const Style& style) {
+  const Check* c = leading_failure(j);
+  if (!c) return "";
+  auto bold = fmt::emphasis::bold;
+  if (c->mistake && c->also.empty())
+    return paint(wrap("Your output matches a known mistake: " + c->mistake->name, "  ", "    "), bold, style) +
+           wrap(c->mistake->why, "    ", "    ");
+  if (c->mistake) {  // mistakes that give the same values on these inputs: none is more likely
+    std::string out = paint(
+        wrap(fmt::format("Your output matches {} known mistakes, the same on these inputs:", c->also.size() + 1), "  ",
+             "    "),
+        bold, style);
+    out += wrap(c->mistake->name, "    - ", "      ");
+    for (const auto& m : c->also) out += wrap(m.name, "    - ", "      ");
+    return out;
+  }
+  return paint(wrap(c->findings.front(), "  ", "    "), bold, style);
+}
+
+// Under a failed check: its mistake, then its findings (a few, or all when verbose).
+std::string findings_of(const Check& c, const Style& style) {
+  std::string out;
+  if (c.mistake) out += wrap("matches the known mistake: " + c.mistake->name, "      → ", "        ");
+  size_t shown = style.verbose ? c.findings.size() : std::min(c.findings.size(), kFindingsShown);
+  for (size_t i = 0; i < shown; ++i) out += wrap(c.findings[i], "      · ", "        ");
+  return paint(out, fmt::emphasis::italic, style);
+}
+
 }  // namespace
+
+const Check* leading_failure(const Judgement& j) {
+  for (const auto& c : j.checks)
+    if (!c.passed && c.mistake) return &c;
+  for (const auto& c : j.checks)
+    if (!c.passed && !c.findings.empty() && c.failure.empty()) return &c;
+  return nullptr;
+}
 
 std::string verdict_label(Verdict v, const Style& style) {
   std::string label = to_string(v);
@@ -40,13 +101,17 @@ std::string render(const Judgement& j, const Style& style) {
   if (!style.compact)
     out += fmt::format("{} · {} · seed {} · compiled in {:.1f} s · ran in {:.1f} s\n", j.exercise, j.source.string(),
                        j.seed, j.compile_seconds, j.run_seconds);
-  if (j.verdict == Verdict::compile_error) {
+  if (j.verdict == Verdict::forbidden_call) {
+    std::istringstream lines(j.message);
+    for (std::string line; std::getline(lines, line);) out += wrap(line, "  ", "    ");
+  } else if (j.verdict == Verdict::compile_error) {
     out += indent(j.message, "  ", style.compact ? 12 : 40);
   } else {
+    out += diagnosis(j, style);
     // Full: every check, the first failures explained, the rest one line each, so a stub's verdict still
-    // fits on a screen. Compact (watch, mock): the failures only, the first one explained.
+    // fits on a screen. Compact (watch, mock): the failures only, one line each under the diagnosis.
     int explained = 0, listed = 0, failed = 0;
-    int explain = style.compact ? 1 : kExplainedFailures;
+    int explain = style.verbose ? static_cast<int>(j.checks.size()) : style.compact ? 0 : kExplainedFailures;
     for (const auto& c : j.checks) {
       if (c.passed) {
         if (!style.compact)
@@ -60,10 +125,8 @@ std::string render(const Judgement& j, const Style& style) {
       out += fmt::format("  {} {}\n", paint("✗", fmt::fg(fmt::terminal_color::red), style), label);
       bool full = explained++ < explain;
       if (!full && style.compact) continue;
+      if (full) out += findings_of(c, style);
       out += indent(c.detail, "      ", full ? 12 : 1);
-      // The meaning is about values; a crash or a limit has its own explanation in the detail.
-      if (full && !c.meaning.empty() && c.failure.empty())
-        out += paint(fmt::format("      → {}\n", c.meaning), fmt::emphasis::italic, style);
       if (full && !c.output.empty()) out += "      your output:\n" + indent(c.output, "        ", 6);
     }
     if (failed > listed) out += fmt::format("  ... and {} more\n", failed - listed);
@@ -79,11 +142,16 @@ std::string render(const Judgement& j, const Style& style) {
 nlohmann::json to_json(const Judgement& j) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : j.checks) {
-    std::string detail = c.detail;
-    if (!c.passed && !c.meaning.empty() && c.failure.empty()) detail += "\nmeaning: " + c.meaning;
+    nlohmann::json mistake;
+    if (c.mistake) mistake = {{"id", c.mistake->id}, {"text", c.mistake->name + ": " + c.mistake->why}};
+    nlohmann::json also = nlohmann::json::array();
+    for (const auto& m : c.also) also.push_back({{"id", m.id}, {"text", m.name + ": " + m.why}});
     checks.push_back({{"name", c.name},
                       {"passed", c.passed},
-                      {"detail", detail},
+                      {"detail", c.detail},
+                      {"mistake", mistake},
+                      {"also_matches", also},
+                      {"findings", c.findings},
                       {"failure", c.failure.empty() ? nlohmann::json() : nlohmann::json(c.failure)},
                       {"output", c.output}});
   }

@@ -1,7 +1,8 @@
 // `kata dev check`: proves every exercise is complete and every verdict holds on every seed, as rustlings'
 // `dev check` does. For each exercise: the folder has what an exercise needs; the reference is accepted,
 // the untouched stub compiles and is not accepted, and every case file in .meta/cases/ gets the verdict
-// its first line promises (for a wrong answer, failing the named check), each on N seeds.
+// its first line promises (for a wrong answer, failing the named check), each on N seeds; a wrong case that
+// names a known mistake must also be the mistake the judge names first.
 #include <fmt/format.h>
 #include <algorithm>
 
@@ -13,6 +14,8 @@
 
 #include "cli.h"
 #include "judge.h"
+#include "mistake_header.h"
+#include "report.h"
 
 namespace kata {
 namespace {
@@ -28,6 +31,7 @@ struct Expectation {
   fs::path file;
   std::string verdict;  // or "not_accepted" for the stub
   std::string check;    // for a wrong answer: a check that must fail
+  std::string mistake;  // the known mistake the judge must name first, if the file is one
 };
 
 std::string read_file(const fs::path& path) {
@@ -45,7 +49,8 @@ std::optional<Expectation> read_expectation(const std::string& exercise, const f
   static const std::regex expect(R"(^// expect: (\w+)(?: (\S+))?\s*$)");
   std::smatch m;
   if (!std::regex_match(first, m, expect)) return std::nullopt;
-  return Expectation{exercise, file, m[1], m[2]};
+  auto mistake = read_mistake_header(file);
+  return Expectation{exercise, file, m[1], m[2], mistake ? mistake->id : ""};
 }
 
 // What an exercise's folder must hold; each problem as one line.
@@ -69,6 +74,8 @@ std::vector<std::string> completeness(const Exercise& e, const std::vector<Expec
   auto wrong = count([](const Expectation& c) { return c.verdict != "accepted"; });
   auto right = count([](const Expectation& c) { return c.verdict == "accepted"; });
   need(wrong >= 5, fmt::format(".meta/cases has {} wrong solutions, 5 needed", wrong));
+  auto named = count([](const Expectation& c) { return !c.mistake.empty(); });
+  need(named >= 5, fmt::format(".meta/cases has {} named mistakes ('// mistake:' and '// why:'), 5 needed", named));
   need(right >= 2, fmt::format(".meta/cases has {} differently-right solutions, 2 needed", right));
   return problems;
 }
@@ -83,14 +90,23 @@ std::string mismatch(const Expectation& want, const Judgement& got) {
   }
   if (verdict != want.verdict)
     return fmt::format("{} instead of {}: {}", verdict, want.verdict, got.message.substr(0, 200));
-  if (want.check.empty()) return "";
-  for (const auto& c : got.checks)
-    if (c.name == want.check && !c.passed) return "";
-  return fmt::format("{} passed, but the file promises it fails", want.check);
+  if (!want.check.empty()) {
+    auto failed = std::find_if(got.checks.begin(), got.checks.end(),
+                               [&](const Check& c) { return c.name == want.check && !c.passed; });
+    if (failed == got.checks.end()) return fmt::format("{} passed, but the file promises it fails", want.check);
+  }
+  if (want.mistake.empty()) return "";
+  const Check* leading = leading_failure(got);
+  if (!leading || !leading->mistake) return "the judge names no known mistake, not this one";
+  auto named = [&](const Mistake& m) { return m.id == want.mistake; };
+  if (!named(*leading->mistake) && std::none_of(leading->also.begin(), leading->also.end(), named))
+    return fmt::format("the judge names the known mistake {} (in {}), not this one", leading->mistake->id,
+                       leading->name);
+  return "";
 }
 
 std::vector<Expectation> expectations(const Exercise& e) {
-  std::vector<Expectation> all = {{e.id, e.reference(), "accepted", ""}, {e.id, e.stub(), "not_accepted", ""}};
+  std::vector<Expectation> all = {{e.id, e.reference(), "accepted", "", ""}, {e.id, e.stub(), "not_accepted", "", ""}};
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& f : fs::directory_iterator(e.meta() / "cases", ec)) files.push_back(f.path());
@@ -99,7 +115,7 @@ std::vector<Expectation> expectations(const Exercise& e) {
     if (auto c = read_expectation(e.id, f))
       all.push_back(*c);
     else
-      all.push_back({e.id, f, "missing '// expect:' line", ""});
+      all.push_back({e.id, f, "missing '// expect:' line", "", ""});
   }
   return all;
 }

@@ -23,6 +23,7 @@ struct JudgeOptions {
   std::string source;
   std::optional<uint64_t> seed;
   bool json = false;
+  bool verbose = false;
 };
 
 // The file to judge, and what its verdicts count towards: the learner's attempt (created from the stub
@@ -77,7 +78,7 @@ void run_judge(Context& ctx, const JudgeOptions& opt) {
     out["recorded"] = target.recorded;
     fmt::print("{}\n", out.dump(2));
   } else {
-    fmt::print("{}", render(j, {ctx.color(), false}));
+    fmt::print("{}", render(j, {ctx.color(), false, opt.verbose}));
     if (!target.recorded) fmt::print("{}\n", kNotRecorded);
   }
   ctx.exit_code = j.verdict == Verdict::accepted ? 0 : 1;
@@ -135,6 +136,7 @@ void setup_judge(CLI::App& app, Context& ctx) {
   cmd->add_option("--source", opt->source, "judge this file instead of your attempt");
   cmd->add_option("--seed", opt->seed, "fix the inputs' seed (printed with every verdict)")->transform(kSeed);
   cmd->add_flag("--json", opt->json, "one JSON object");
+  cmd->add_flag("--verbose,-v", opt->verbose, "explain every failed check, with all its findings");
   cmd->callback([&ctx, opt] { run_judge(ctx, *opt); });
 }
 

@@ -48,7 +48,6 @@ std::optional<Report> read_report(const fs::path& path) {
     for (const auto& test : suite.value("testsuite", nlohmann::json::array())) {
       Check c;
       c.name = suite.value("name", "") + "." + test.value("name", "");
-      c.meaning = test.value("meaning", "");
       bool ran = test.value("status", "") == "RUN" && test.value("result", "") == "COMPLETED";
       c.passed = ran && !test.contains("failures");
       if (!ran) c.detail = "this check did not run (result: " + test.value("result", "unknown") + ")";
@@ -61,9 +60,11 @@ std::optional<Report> read_report(const fs::path& path) {
   return report;
 }
 
-// The checker's record of each check: what the learner's code did. The last line names the protections.
+// The checker's record of each check: what the learner's code did and what the check found; then a line
+// with the protections, then the known mistakes each failed check matches.
 struct Records {
   std::map<std::string, nlohmann::json> checks;
+  std::map<std::string, std::vector<Mistake>> mistakes;
   std::string protections;
   int64_t peak_memory = 0;
 };
@@ -75,6 +76,9 @@ Records read_records(const fs::path& path) {
     if (json.is_discarded()) continue;
     if (json.contains("check"))
       r.checks[json.value("check", "")] = json;
+    else if (json.contains("mistakes_for"))
+      for (const auto& m : json.value("matched", nlohmann::json::array()))
+        r.mistakes[json.value("mistakes_for", "")].push_back({m.value("id", ""), m.value("name", ""), m.value("why", "")});
     else {
       r.protections = json.value("protections", "");
       r.peak_memory = json.value("peak_memory", int64_t{0});
@@ -131,6 +135,8 @@ std::string to_string(Verdict v) {
       return "wrong_answer";
     case Verdict::compile_error:
       return "compile_error";
+    case Verdict::forbidden_call:
+      return "forbidden_call";
     case Verdict::runtime_error:
       return "runtime_error";
     case Verdict::time_limit_exceeded:
@@ -151,7 +157,7 @@ Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path
   bool all_ran = report.has_value();
   Verdict worst = Verdict::accepted;
   for (const auto& name : expected_checks) {
-    Check c{name, false, "this check never ran", "", "", ""};
+    Check c{name, false, "this check never ran", {}, {}, {}, "", ""};
     if (report && report->checks.count(name))
       c = report->checks.at(name);
     else
@@ -159,6 +165,12 @@ Outcome decide(const RunResult& run, const fs::path& report_path, const fs::path
     if (records.checks.count(name)) {
       const auto& rec = records.checks.at(name);
       c.output = rec.value("output", "");
+      if (!c.passed) c.findings = rec.value("findings", std::vector<std::string>{});
+      if (!c.passed && records.mistakes.count(name) && !records.mistakes.at(name).empty()) {
+        const auto& matched = records.mistakes.at(name);
+        c.mistake = matched.front();
+        c.also.assign(matched.begin() + 1, matched.end());
+      }
       if (rec.contains("failure")) {
         c.failure = rec.value("failure", "runtime_error");
         c.detail = first_lines(rec.value("message", ""));

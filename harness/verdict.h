@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,16 +12,33 @@
 
 namespace kata {
 
-enum class Verdict { accepted, wrong_answer, compile_error, runtime_error, time_limit_exceeded, memory_limit_exceeded };
+enum class Verdict {
+  accepted,
+  wrong_answer,
+  compile_error,
+  forbidden_call,  // compiles, but calls an operation the exercise asks the learner to build
+  runtime_error,
+  time_limit_exceeded,
+  memory_limit_exceeded
+};
 std::string to_string(Verdict v);
+
+// A wrong solution candidates really write, whose values the learner's match in a check.
+struct Mistake {
+  std::string id;    // "mask_hides_diagonal"
+  std::string name;  // "mask hides the diagonal"
+  std::string why;   // what goes wrong, and the fix
+};
 
 struct Check {
   std::string name;  // "Suite.Name"
   bool passed = false;
-  std::string detail;   // why it failed: the case, the errors, a few values
-  std::string meaning;  // what this check failing usually means
-  std::string failure;  // "" or the verdict the learner's code earned in this check ("runtime_error", ...)
-  std::string output;   // what the learner's code printed during this check (bounded)
+  std::string detail;                 // why it failed: the case, the errors, a few values
+  std::optional<Mistake> mistake;     // the known mistake the learner's values match here
+  std::vector<Mistake> also;          // others that match as well (the same values on these inputs)
+  std::vector<std::string> findings;  // what the check noticed, the most specific first
+  std::string failure;                // "" or the verdict the learner's code earned here ("runtime_error", ...)
+  std::string output;                 // what the learner's code printed during this check (bounded)
 };
 
 struct Outcome {

@@ -116,6 +116,22 @@ void Session::spawn(bool fork_only) {
   if (write(worker_->rpc, &go, 1) != 1) lost(Failure::crashed, "the worker did not start");
 }
 
+void Session::restart(const std::string& learner_so, const Limits& limits) {
+  if (worker_ && worker_->pid > 0) {
+    kill(worker_->pid, SIGKILL);
+    waitpid(worker_->pid, nullptr, 0);
+    worker_->cgroup->kill_all();
+  }
+  worker_.reset();
+  config_.learner_so = learner_so;
+  config_.limits = limits;
+  limit_hit_ = Failure::none;
+  wall_used_ = 0;
+  total_output_ = 0;
+  record_ = CheckRecord{};
+  spawn(/*fork_only=*/true);
+}
+
 void Session::ensure_worker() {
   if (!worker_) spawn(/*fork_only=*/false);
   if (worker_->loaded) return;

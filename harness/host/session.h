@@ -56,6 +56,9 @@ class Session {
   // Starts the first worker by forking this process: called before the checks are loaded, so the
   // worker never holds the reference.
   void start(const WorkerConfig& config);
+  // Ends the current worker; later calls are served by a fresh one with another shared object (a known
+  // mistake, trusted code) under fresh limits, as if no check had run yet.
+  void restart(const std::string& learner_so, const Limits& limits);
   // One request, one reply; throws WorkerError.
   kata_wire::Value request(const kata_wire::Value& message);
 

@@ -25,6 +25,7 @@ struct Case {
   fs::path file;
   std::string verdict;  // expected; "not_accepted" for a stub
   std::string check;    // for wrong_answer: a check that must be among the failed ones
+  std::string mistake;  // for a named mistake ("// mistake: ..."): its id, which the judge must name
 };
 
 // What ctest shows for a case: its file, not GoogleTest's dump of the struct's bytes.
@@ -36,8 +37,11 @@ Case read_case(const std::string& exercise, const fs::path& file) {
   std::getline(in, first);
   static const std::regex expect(R"(^// expect: (\w+)(?: (\S+))?\s*$)");
   std::smatch m;
-  if (!std::regex_match(first, m, expect)) return {exercise, file, "missing '// expect:' line", ""};
-  return {exercise, file, m[1], m[2]};
+  if (!std::regex_match(first, m, expect)) return {exercise, file, "missing '// expect:' line", "", ""};
+  std::string mistake;
+  for (std::string line; mistake.empty() && std::getline(in, line) && line.rfind("//", 0) == 0;)
+    if (line.rfind("// mistake: ", 0) == 0) mistake = file.stem().string().substr(std::string("wrong_").size());
+  return {exercise, file, m[1], m[2], mistake};
 }
 
 std::vector<Case> all_cases() {
@@ -47,8 +51,8 @@ std::vector<Case> all_cases() {
   for (const auto& dir : fs::directory_iterator(root / "exercises")) {
     std::string id = dir.path().filename();
     if (built.find("," + id + ",") == std::string::npos) continue;  // a build for fewer exercises
-    cases.push_back({id, dir.path() / ".meta" / "reference.cpp", "accepted", ""});
-    cases.push_back({id, dir.path() / (id + ".cpp"), "not_accepted", ""});
+    cases.push_back({id, dir.path() / ".meta" / "reference.cpp", "accepted", "", ""});
+    cases.push_back({id, dir.path() / (id + ".cpp"), "not_accepted", "", ""});
     if (!fs::exists(dir.path() / ".meta" / "cases")) continue;
     for (const auto& f : fs::directory_iterator(dir.path() / ".meta" / "cases"))
       cases.push_back(read_case(id, f.path()));
@@ -113,6 +117,16 @@ TEST_P(JudgeCase, GetsItsVerdict) {
     bool found = false;
     for (const auto& check : run.report["checks"]) found |= check["name"] == c.check && !check["passed"].get<bool>();
     EXPECT_TRUE(found) << "expected " << c.check << " to fail\n" << context;
+  }
+  // A named mistake is recognised as itself: its id is the mistake (or one of the equally good matches)
+  // the JSON gives for a failed check.
+  if (!c.mistake.empty()) {
+    bool named = false;
+    for (const auto& check : run.report["checks"]) {
+      if (!check["mistake"].is_null()) named |= check["mistake"]["id"] == c.mistake;
+      for (const auto& also : check["also_matches"]) named |= also["id"] == c.mistake;
+    }
+    EXPECT_TRUE(named) << "expected the judge to name the known mistake " << c.mistake << "\n" << context;
   }
 }
 

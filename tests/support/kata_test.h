@@ -37,8 +37,44 @@ std::string describe(const std::string& name, const torch::Tensor& t);
 // "q [2, 4, 8, 16] float64, k [...] ..." plus ", seed N".
 std::string describe(const std::vector<std::pair<std::string, torch::Tensor>>& inputs);
 
-// The one line the judge shows under this check when it fails: what the check usually means.
+// ---- What the judge tells the learner when a check fails.
+
+// What a failed comparison looked like. Explanations are shown only when their symptom is present.
+enum class Symptom {
+  any,            // the check failed at all
+  wrong_shape,    // a tensor of the wrong shape
+  wrong_dtype,    // the wrong dtype
+  non_finite,     // NaN or inf where the expected values are finite
+  precision,      // a float64 run off by float32-sized differences
+  gradient_only,  // the output matches, a gradient does not
+  no_gradient,    // the output is cut from the autograd graph, or a gradient never arrives
+};
+// Shown under this check when it fails with `when` present; Symptom::any ranks after every specific one.
+void explain(Symptom when, const std::string& text);
+// What this check usually means when it fails: explain(Symptom::any, text).
 void meaning(const std::string& text);
+
+// One comparison the check made: what the learner's code produced, and whether it was accepted.
+struct Observation {
+  std::string what;
+  torch::Tensor got;  // detached; undefined when nothing was returned
+  Tolerance tol;
+  bool failed;
+};
+// Everything the current check saw, collected by diff() and backward_diff(): the judge's checker compares
+// the observations with those of known mistakes, and shows the findings, the most specific first.
+struct Evidence {
+  std::vector<Observation> observations;
+  std::vector<std::string> findings;  // about the first failed comparison
+  std::vector<Symptom> symptoms;
+  std::vector<std::pair<Symptom, std::string>> explanations;
+};
+Evidence& evidence();
+void clear_evidence();  // at the start of every check
+// The findings, then the explanations whose symptom is present.
+std::vector<std::string> findings_to_show();
+// Whether two runs of a check observed the same values, each within the tolerance of its comparison.
+bool same_observations(const std::vector<Observation>& a, const std::vector<Observation>& b);
 
 // nullopt when `got` matches `want` (shape, dtype, then values); otherwise an explanation naming
 // `what`, the case, the largest errors and where they are, and a few expected/got values.

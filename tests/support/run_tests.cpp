@@ -13,6 +13,7 @@ class ReseedEachTest : public ::testing::EmptyTestEventListener {
   void OnTestStart(const ::testing::TestInfo& info) override {
     std::string name = std::string(info.test_suite_name()) + "." + info.name();
     torch::manual_seed(run_seed() ^ std::hash<std::string>{}(name));
+    clear_evidence();
   }
 };
 

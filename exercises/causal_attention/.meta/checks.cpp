@@ -52,9 +52,9 @@ TEST(CausalAttention, OutputFloat64) {
 }
 
 TEST(CausalAttention, OutputFloat32) {
-  kata_test::meaning(
-      "float32 in must give float32 out with the same values: build masks and constants with "
-      "the inputs' dtype (q.options()) instead of the default dtype or double tensors.");
+  kata_test::explain(kata_test::Symptom::wrong_dtype,
+                     "float32 in must give float32 out: build masks and constants with the inputs' dtype "
+                     "(q.options()) instead of the default dtype or double tensors.");
   for (const auto& shape : kShapes) {
     auto qkv = random_qkv(shape, torch::kFloat32);
     KATA_ASSERT_OK(output_diff(qkv, qkv, "output"));
@@ -62,10 +62,12 @@ TEST(CausalAttention, OutputFloat32) {
 }
 
 TEST(CausalAttention, GradientsQKV) {
-  kata_test::meaning(
-      "Gradients w.r.t. q, k or v differ although the forward may match: the output must be "
-      "computed with differentiable tensor ops on q, k, v (no .detach(), no in-place writes "
-      "into tensors autograd saved, no values copied out with .item()).");
+  kata_test::explain(kata_test::Symptom::no_gradient,
+                     "The output must be computed with differentiable tensor ops on q, k, v: no .detach(), "
+                     "no values copied out with .item() or through raw pointers.");
+  kata_test::explain(kata_test::Symptom::gradient_only,
+                     "The forward matches but a gradient does not: look for in-place writes into tensors "
+                     "autograd saved, and for a part of the computation done outside autograd.");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (const auto& shape : kShapes) {
       auto qkv = random_qkv(shape, dtype);
@@ -127,9 +129,9 @@ TEST(CausalAttention, NoFutureLeakage) {
 }
 
 TEST(CausalAttention, LargeScoresStayFinite) {
-  kata_test::meaning(
-      "With large scores exp() overflows to inf and the output turns NaN: subtract each row's "
-      "maximum before exponentiating (torch::softmax does this for you).");
+  kata_test::explain(kata_test::Symptom::non_finite,
+                     "With large scores exp() overflows to inf and the output turns NaN: subtract each row's "
+                     "maximum before exponentiating (torch::softmax does this for you).");
   // float32 overflows exp() above ~88, float64 above ~709. The looser float32 tolerance absorbs rounding
   // of scores in the hundreds; an overflow gives inf or NaN, which no tolerance accepts.
   struct Case {

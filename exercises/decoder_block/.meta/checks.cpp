@@ -182,9 +182,9 @@ TEST(DecoderBlock, OutputFloat64) {
 }
 
 TEST(DecoderBlock, OutputFloat32) {
-  kata_test::meaning(
-      "float32 in (and a float32 module) must give float32 out with the same values: build masks "
-      "and constants with x's dtype (x.options()) instead of the default dtype or double tensors.");
+  kata_test::explain(kata_test::Symptom::wrong_dtype,
+                     "float32 in (and a float32 module) must give float32 out: build masks and constants with "
+                     "x's dtype (x.options()) instead of the default dtype or double tensors.");
   expect_outputs_match(torch::kFloat32);
 }
 
@@ -214,10 +214,13 @@ TEST(DecoderBlock, NoFutureLeakage) {
 }
 
 TEST(DecoderBlock, Gradients) {
-  kata_test::meaning(
-      "Gradients w.r.t. x or a parameter differ although the forward may match: every parameter "
-      "must be used through differentiable tensor ops (no .detach(), .data(), NoGradGuard or values "
-      "copied out with .item()), and each registered module must be the one used in forward.");
+  kata_test::explain(kata_test::Symptom::no_gradient,
+                     "Every parameter must be used through differentiable tensor ops (no .detach(), .data(), "
+                     "NoGradGuard or values copied out with .item()), and each registered module must be the "
+                     "one used in forward.");
+  kata_test::explain(kata_test::Symptom::gradient_only,
+                     "The forward matches but a gradient does not: look for in-place writes into tensors "
+                     "autograd saved, or a registered module that forward does not use.");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (const auto& c : kConfigs) {
       auto m = make_pair(c, dtype);

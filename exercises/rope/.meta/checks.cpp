@@ -52,10 +52,12 @@ torch::Tensor pair_norms(const torch::Tensor& t) {
 }
 
 TEST(Rope, OutputFloat64) {
+  kata_test::explain(kata_test::Symptom::precision,
+                     "Compute the frequencies and angles in x's dtype: torch::arange and torch::tensor make "
+                     "float32 by default, whose angles are off by ~1e-7 relative.");
   kata_test::meaning(
       "The rotated values differ: check the formula (out[2i] = x[2i] cos - x[2i+1] sin, out[2i+1] = "
-      "x[2i] sin + x[2i+1] cos), the frequency base^(-2i/head_dim) with a floating-point exponent, "
-      "and that angles are computed in float64 for float64 input (not the float32 default dtype).");
+      "x[2i] sin + x[2i+1] cos) and the frequency base^(-2i/head_dim) with a floating-point exponent.");
   for (const auto& shape : kShapes) {
     auto x = random_x(shape);
     KATA_ASSERT_OK(check_output(x, consecutive(shape.seq)));
@@ -63,9 +65,9 @@ TEST(Rope, OutputFloat64) {
 }
 
 TEST(Rope, OutputFloat32) {
-  kata_test::meaning(
-      "float32 in must give float32 out with the same values: if you compute the angles in float64, "
-      "cast cos and sin back to x's dtype before multiplying, or the result is promoted to float64.");
+  kata_test::explain(kata_test::Symptom::wrong_dtype,
+                     "float32 in must give float32 out: if you compute the angles in float64, cast cos and sin "
+                     "back to x's dtype before multiplying, or the result is promoted to float64.");
   // Positions stay below 9 here: angles computed in float32 are then off by < 2e-6 rad, well inside the float32
   // tolerance, so computing them in either precision is accepted.
   for (const auto& shape : kShapes) {
@@ -152,9 +154,9 @@ TEST(Rope, RelativePositionProperty) {
 }
 
 TEST(Rope, GradientsX) {
-  kata_test::meaning(
-      "The gradient w.r.t. x differs although the forward may match: compute the output with "
-      "differentiable tensor ops on x (no .detach(), NoGradGuard or values copied out with .item()).");
+  kata_test::explain(kata_test::Symptom::no_gradient,
+                     "Compute the output with differentiable tensor ops on x: no .detach(), NoGradGuard or "
+                     "values copied out with .item().");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (const auto& shape : kShapes) {
       std::vector<torch::Tensor> inputs = {random_x(shape, dtype), consecutive(shape.seq)};

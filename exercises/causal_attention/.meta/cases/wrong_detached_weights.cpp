@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.GradientsQKV
+// mistake: attention weights detached
 // why: .detach() on the attention weights cuts q and k out of the graph: the forward values are right but no gradient reaches q or k; the mask needs no detach, masked positions already get zero gradient
 #include "causal_attention.h"
 

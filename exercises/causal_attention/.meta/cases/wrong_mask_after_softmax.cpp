@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.LargeScoresStayFinite
+// mistake: mask applied after the softmax
 // why: softmax over all keys, then zeroing the future and renormalizing, is the same in exact arithmetic, but when a future score is much larger every past weight underflows to 0 and the row becomes 0/0 = NaN; mask the scores before the softmax
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: mask hides the diagonal
 // why: triu(0) masks the diagonal too, so position i cannot attend to itself and position 0 has no key left at all: softmax over a row of -inf is NaN; the future starts at diagonal 1 (triu(1))
 #include "causal_attention.h"
 

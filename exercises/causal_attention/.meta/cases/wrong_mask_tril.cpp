@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.NoFutureLeakage
+// mistake: mask hides the past instead of the future
 // why: the mask is built with tril instead of triu, so each query sees the future and not the past; masked_fill hides the positions where the mask is true, so it must be true above the diagonal (triu(1))
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.LargeScoresStayFinite
+// mistake: softmax without subtracting the row max
 // why: exp(scores) / sum(exp(scores)) overflows to inf / inf = NaN once a score passes ~88 (float32) or ~709 (float64); subtract each row's max before exp, as torch::softmax does
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: output buffer made with the default dtype
 // why: torch::zeros({B, H, T, D}) uses the default dtype float32, so float64 inputs come back as float32 (rounded); allocate with q.options() or torch::zeros_like(q), or collect the rows and torch::cat them
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.GradientsQKV
+// mistake: output filled through raw pointers
 // why: the values are right, but the output is a new tensor filled through raw pointers, so autograd never saw how it depends on q, k and v and no gradient can flow back; compute with tensor ops (matmul, softmax) instead
 #include "causal_attention.h"
 

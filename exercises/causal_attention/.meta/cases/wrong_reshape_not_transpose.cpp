@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: keys reshaped instead of transposed
 // why: k.reshape({B, H, D, T}) keeps the elements in memory order and only regroups them, it does not swap rows and columns; the keys need k.transpose(-2, -1)
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: scores divided by head_dim instead of sqrt(head_dim)
 // why: the scores are divided by head_dim instead of sqrt(head_dim); a dot product of d unit-variance terms has variance d, so dividing by sqrt(d) brings it back to 1, dividing by d flattens the softmax too much
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: scale computed with integer division (-1 / 2 == 0)
 // why: -1 / 2 is integer division in C++ and equals 0, so std::pow(d, -1 / 2) is 1 and the scores are not scaled at all; write -0.5 or 1.0 / std::sqrt(d)
 #include "causal_attention.h"
 

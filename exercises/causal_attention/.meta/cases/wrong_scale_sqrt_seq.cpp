@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: scale from the sequence length instead of head_dim
 // why: q.size(2) is the sequence length in [batch, heads, seq, head_dim]; the scale is 1/sqrt(head_dim), the size of the last dimension (the length of the vectors in each dot product)
 #include "causal_attention.h"
 

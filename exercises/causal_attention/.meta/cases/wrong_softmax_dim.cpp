@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: softmax over the queries instead of the keys
 // why: softmax over dim -2 normalizes each key's column over the queries; each query's weights over the keys (the last dimension of the [.., T_query, T_key] scores) must sum to 1
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer CausalAttention.OutputFloat64
+// mistake: weights that ignore the scores (a running mean of v)
 // why: the softmax is taken over a zero matrix with the future masked, so every past position gets the same weight 1/(i+1) and the output is a running mean of v; the weights must come from the scores q . k / sqrt(d)
 #include "causal_attention.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.AttentionBranch
+// mistake: heads split without a transpose
 // why: heads split with view({B, n_heads, T, hs}) and no transpose, which mixes positions and heads
 #include "decoder_block.h"
 

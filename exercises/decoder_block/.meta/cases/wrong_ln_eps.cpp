@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.OutputFloat64
+// mistake: LayerNorm eps 1e-6 instead of 1e-5
 // why: LayerNorm eps 1e-6 instead of the contract's 1e-5
 #include "decoder_block.h"
 

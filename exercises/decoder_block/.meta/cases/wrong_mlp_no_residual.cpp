@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.MlpBranch
+// mistake: MLP branch without its residual
 // why: the MLP output replaces h instead of being added to it
 #include "decoder_block.h"
 

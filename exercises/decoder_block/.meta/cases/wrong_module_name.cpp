@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.ParametersMatchContract
+// mistake: a module registered under another name
 // why: output projection registered as "attn_out" instead of "o_proj"
 #include "decoder_block.h"
 

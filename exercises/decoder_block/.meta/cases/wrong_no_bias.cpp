@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.ParametersMatchContract
+// mistake: projections without bias
 // why: q/k/v projections built without bias (LLaMA style), the contract has biases
 #include "decoder_block.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.NoFutureLeakage
+// mistake: no causal mask
 // why: no causal mask: every position attends to the whole sequence
 #include "decoder_block.h"
 

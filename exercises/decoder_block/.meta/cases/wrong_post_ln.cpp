@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.OutputFloat64
+// mistake: post-LN instead of pre-LN
 // why: post-LN (original Transformer): LayerNorm after each residual sum instead of on the branch input
 #include "decoder_block.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.MlpBranch
+// mistake: ReLU instead of GELU
 // why: ReLU in the MLP instead of GELU
 #include "decoder_block.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.AttentionBranch
+// mistake: scores scaled by 1/sqrt(d_model) instead of 1/sqrt(head size)
 // why: scores scaled by 1/sqrt(d_model) instead of 1/sqrt(head size) (same only with one head)
 #include "decoder_block.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer DecoderBlock.MlpBranch
+// mistake: tanh-approximate GELU instead of the exact one
 // why: GELU with the tanh approximation (GPT-2's gelu_new) instead of the exact erf form
 #include "decoder_block.h"
 

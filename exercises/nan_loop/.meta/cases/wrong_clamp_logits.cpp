@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: logits clamped (masking)
 // why: masking: clamping the logits to [-80, 80] keeps the naive softmax finite but changes the loss and kills the gradient of every clamped logit
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: loss clamped (masking)
 // why: masking: log(softmax) gives -inf for a point the model is sure is another class, and clamping each point's loss at 50 hides it
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: log of clamped probabilities
 // why: torch::softmax is stable, but log(clamp(p, 1e-12)) caps every loss term at 27.6 where the true one is far larger
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.GradientClipping
+// mistake: gradients clipped after the update
 // why: clipping after the update changes nothing the update used
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.ConstantFeature
+// mistake: epsilon under the square root
 // why: the epsilon inside the square root, as batch norm has it: sqrt(var + 1e-5) instead of std + 1e-5
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: log-sum-exp shifted by the batch max, not each row's
 // why: log-sum-exp shifted by the largest logit of the whole batch instead of each row's: a row far below it underflows to log(0)
 #include "nan_loop.h"
 

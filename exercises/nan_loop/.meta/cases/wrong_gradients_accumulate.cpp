@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.OrdinaryData
+// mistake: gradients never zeroed
 // why: gradients are never zeroed, so each update uses the sum of every gradient so far
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: learning rate capped (masking)
 // why: masking: the learning rate is capped at 10, which hides the overflow but is not the loop asked for
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: log of a stable softmax
 // why: torch::softmax no longer overflows, but a misclassified point whose probability underflows to 0 gives log(0) = -inf
 #include "nan_loop.h"
 

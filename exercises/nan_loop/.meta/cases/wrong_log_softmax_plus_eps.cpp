@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: log(softmax + eps) (masking)
 // why: masking: log(softmax + 1e-12) never takes log(0), but caps every point's loss at 27.6 and flattens its gradient
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: log of softmax written out
 // why: log(softmax) written out with the max subtracted: no overflow, but a point whose probability underflows to 0 gives log(0)
 #include "nan_loop.h"
 

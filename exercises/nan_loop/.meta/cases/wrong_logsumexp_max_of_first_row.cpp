@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: log-sum-exp shifted by the first row's max
 // why: log-sum-exp shifted by the max of the first row only, as if every row had the same scale
 #include "nan_loop.h"
 

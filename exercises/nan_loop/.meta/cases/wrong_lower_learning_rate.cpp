@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.OrdinaryData
+// mistake: lower learning rate (masking)
 // why: a smaller learning rate hides the NaN but is not the loop that was asked for
 #include "nan_loop.h"
 

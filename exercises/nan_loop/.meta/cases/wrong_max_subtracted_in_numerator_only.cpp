@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: max subtracted in the numerator only
 // why: the row max is subtracted in the numerator but the denominator still sums exp(logits), which overflows
 #include "nan_loop.h"
 

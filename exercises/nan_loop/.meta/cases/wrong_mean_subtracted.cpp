@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: row mean subtracted instead of the row max
 // why: each row's mean subtracted instead of its max: softmax does not change, but exp() still overflows (these logits sum to 0 per row already)
 #include "nan_loop.h"
 

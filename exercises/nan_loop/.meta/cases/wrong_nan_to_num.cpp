@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: nan_to_num on the probabilities (masking)
 // why: masking: the naive softmax stays and nan_to_num hides the overflow instead of removing it
 #include "nan_loop.h"
 

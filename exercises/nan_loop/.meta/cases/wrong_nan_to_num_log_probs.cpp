@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: nan_to_num on the log-probabilities (masking)
 // why: masking: the naive softmax stays, and every NaN or infinite log-probability is replaced (NaN by 0, -inf by -100)
 #include "nan_loop.h"
 

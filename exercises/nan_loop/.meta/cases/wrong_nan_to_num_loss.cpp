@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: nan_to_num on the loss (masking)
 // why: masking: the naive softmax stays, and a NaN or infinite loss is replaced by 0
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: NaN probabilities read as 1 (masking)
 // why: masking: the naive softmax's inf / inf = NaN is read as probability 1, which is right only for the points the model gets right
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.ConstantFeature
+// mistake: standardisation without an epsilon
 // why: population std but no + 1e-5: a constant column is 0 / 0 = NaN from the first step
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: non-finite steps retried with a lower learning rate (masking)
 // why: masking: the naive softmax stays; when a step's loss is not finite the weights are restored and the learning rate halved
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: non-finite steps skipped, log of softmax (masking)
 // why: masking: log(softmax), and a step whose loss is not finite makes no update (the loss is still recorded)
 #include "nan_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: non-finite steps skipped (masking)
 // why: masking: the naive softmax stays, and a step whose loss is not finite is skipped (no update, the last finite loss recorded)
 #include "nan_loop.h"
 

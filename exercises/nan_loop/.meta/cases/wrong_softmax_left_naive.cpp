@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.LargeLogits
+// mistake: softmax left naive
 // why: every bug fixed but the softmax: exp(logits) overflows once the logits grow, and the loss turns NaN
 #include "nan_loop.h"
 

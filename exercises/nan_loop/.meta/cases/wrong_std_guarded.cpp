@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.ConstantFeature
+// mistake: zero std guarded instead of an epsilon
 // why: a constant column guarded by dividing by 1 where std == 0, with no epsilon elsewhere: a nearly constant column is scaled twice as much
 #include "nan_loop.h"
 

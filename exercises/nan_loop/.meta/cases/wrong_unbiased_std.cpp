@@ -1,4 +1,5 @@
 // expect: wrong_answer NanLoop.OrdinaryData
+// mistake: unbiased std instead of the population std
 // why: the sample (unbiased) std scales the features differently from the contract's population std
 #include "nan_loop.h"
 

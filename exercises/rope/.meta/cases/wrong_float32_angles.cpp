@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.OutputFloat64
+// mistake: angles computed in float32
 // why: inv_freq and angles built with the default dtype (float32), so float64 input gets float32-accurate angles
 #include "rope.h"
 

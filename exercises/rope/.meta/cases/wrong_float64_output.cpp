@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.OutputFloat32
+// mistake: float32 input returned as float64
 // why: cos/sin computed in float64 and never cast back, so float32 input is promoted to a float64 output
 #include "rope.h"
 

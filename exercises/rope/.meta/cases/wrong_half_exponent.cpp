@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.OutputFloat64
+// mistake: frequency base^(-i/d) instead of base^(-2i/d)
 // why: frequency base^(-i/d) for pair i instead of base^(-2i/d)
 #include "rope.h"
 

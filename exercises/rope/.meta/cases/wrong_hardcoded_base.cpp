@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.CustomBase
+// mistake: base hard-coded to 10000
 // why: base hard-coded to 10000, the argument is ignored
 #include "rope.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.OutputFloat64
+// mistake: frequency exponent in integer arithmetic
 // why: exponent -2*i/d in integer arithmetic is 0 for every pair, so every frequency is 1
 #include "rope.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.GradientsX
+// mistake: rotation under NoGradGuard
 // why: computed under NoGradGuard ("the rotation has no parameters"), which cuts the gradient to x
 #include "rope.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.InterleavedPairs
+// mistake: rotate_half pairing (x[i], x[i + d/2]) instead of adjacent pairs
 // why: rotate_half (split halves, GPT-NeoX / HF Llama style) pairs x[i] with x[i + hs/2] instead of adjacent (2i, 2i+1)
 #include "rope.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.GivenPositions
+// mistake: positions argument ignored
 // why: the angle uses the sequence index t (arange(T)) and ignores the positions argument
 #include "rope.h"
 

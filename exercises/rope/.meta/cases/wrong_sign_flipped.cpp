@@ -1,4 +1,5 @@
 // expect: wrong_answer Rope.OutputFloat64
+// mistake: rotation by -angle
 // why: sin terms with the signs swapped: rotates by -angle (still a rotation, still relative, but not the contract)
 #include "rope.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.DecoupledWeightDecay
+// mistake: Adam with L2 weight decay instead of AdamW
 // why: torch::optim::Adam with weight_decay adds wd * p to the gradient (L2), which Adam then rescales; AdamW decays the weights directly
 #include "train_loop.h"
 

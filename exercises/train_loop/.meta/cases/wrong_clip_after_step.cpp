@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.ClippingActive
+// mistake: gradients clipped after the step
 // why: clips after optimizer.step(), so the update uses the unclipped gradient
 #include "train_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.LearningRateSchedule
+// mistake: cosine progress over all steps instead of the steps after warmup
 // why: the cosine progress divides by steps instead of steps - warmup_steps, so the lr never decays to near 0
 #include "train_loop.h"
 

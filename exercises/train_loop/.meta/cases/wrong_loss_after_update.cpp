@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.LossTrajectory
+// mistake: loss logged after the update
 // why: logs the batch loss recomputed after optimizer.step() instead of the one the step was computed from
 #include "train_loop.h"
 

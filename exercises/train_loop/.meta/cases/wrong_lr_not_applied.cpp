@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.LossTrajectory
+// mistake: scheduled learning rate never applied
 // why: computes and logs the schedule but never writes it into the optimizer, which keeps training at the peak lr
 #include "train_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.ClippingActive
+// mistake: max grad norm hard-coded
 // why: clips to a hard-coded 1.0 (the TrainConfig default) instead of cfg.max_grad_norm
 #include "train_loop.h"
 

@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.BatchOrder
+// mistake: batches without wraparound
 // why: takes rows [s * batch_size, (s + 1) * batch_size) without % N: past the end of the data the batch is empty and the loss NaN
 #include "train_loop.h"
 

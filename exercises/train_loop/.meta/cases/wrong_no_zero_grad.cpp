@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.LossTrajectory
+// mistake: gradients never zeroed
 // why: never zeroes the gradients, so every step's gradient adds up all earlier ones
 #include "train_loop.h"
 

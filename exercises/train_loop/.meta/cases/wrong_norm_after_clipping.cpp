@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.GradNormBeforeClipping
+// mistake: gradient norm logged after clipping
 // why: logs the gradient norm measured after clipping (at most max_grad_norm) instead of the one clip_grad_norm_ returns
 #include "train_loop.h"
 

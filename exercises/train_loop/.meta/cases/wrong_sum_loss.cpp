@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.LossTrajectory
+// mistake: summed loss instead of the mean
 // why: sums the squared errors instead of averaging them (mse_loss's default reduction is the mean)
 #include "train_loop.h"
 

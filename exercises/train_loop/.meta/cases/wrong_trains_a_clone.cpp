@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.FinalParameters
+// mistake: a clone of the model trained
 // why: trains a clone of the model, so the caller's model is never updated
 #include "train_loop.h"
 

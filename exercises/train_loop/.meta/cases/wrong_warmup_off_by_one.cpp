@@ -1,4 +1,5 @@
 // expect: wrong_answer TrainLoop.LearningRateSchedule
+// mistake: warmup off by one (step / warmup_steps)
 // why: warmup uses step / warmup_steps, so step 0 trains with lr 0 and the peak comes one step late
 #include "train_loop.h"
 

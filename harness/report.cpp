@@ -74,7 +74,9 @@ std::string diagnosis(const Judgement& j, const Style& style) {
 std::string findings_of(const Check& c, const Style& style) {
   std::string out;
   if (c.mistake) out += wrap("matches the known mistake: " + c.mistake->name, "      → ", "        ");
-  size_t shown = style.verbose ? c.findings.size() : std::min(c.findings.size(), kFindingsShown);
+  // A named mistake says what to fix; the first finding shows where, the rest would only repeat it.
+  size_t most = style.verbose ? c.findings.size() : c.mistake ? 1 : kFindingsShown;
+  size_t shown = std::min(c.findings.size(), most);
   for (size_t i = 0; i < shown; ++i) out += wrap(c.findings[i], "      · ", "        ");
   return paint(out, fmt::emphasis::italic, style);
 }

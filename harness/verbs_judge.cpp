@@ -119,7 +119,7 @@ void run_watch(Context& ctx, const JudgeOptions& opt) {
     fmt::print("{}", render(j, {color, true}));
     if (!target.recorded) fmt::print("{}\n", kNotRecorded);
     fmt::print("{}", std::exchange(note, ""));
-    fmt::print("watching {} — save to judge again, Ctrl-C to stop\n", target.source.string());
+    fmt::print("watching {}\nsave to judge again, Ctrl-C to stop\n", target.source.string());
     std::fflush(stdout);
     while (!g_interrupted && !watch.changed(/*timeout_ms=*/250)) {
     }

@@ -250,4 +250,77 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
   }
 }
 
+// A correct causal attention with one line changed, for the findings tests.
+std::string attention_then(const std::string& last_line) {
+  return R"(#include "causal_attention.h"
+#include <cmath>
+namespace kata {
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const auto T = q.size(-2);
+  auto att = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(q.size(-1)));
+  auto future = torch::ones({T, T}, q.options().dtype(torch::kBool)).triu(1);
+  auto p = torch::softmax(att.masked_fill(future, -INFINITY), -1);
+  )" + last_line + R"(
+}
+}  // namespace kata
+)";
+}
+
+// The findings of a failed check, most specific first, and the known mistake it matched.
+nlohmann::json failed_check(const Run& run, const std::string& name) {
+  for (const auto& check : run.report["checks"])
+    if (check["name"] == name) return check;
+  return {};
+}
+
+// Mistakes nobody listed still get a first finding that says what the check saw.
+TEST(Judge, FindingsNameWhatTheCheckSaw) {
+  struct Probe {
+    const char* last_line;
+    const char* check;
+    const char* finding;  // in the first finding
+  } probes[] = {
+      {"return torch::matmul(p, v) * 2;", "CausalAttention.OutputFloat64", "got = expected × 2 (≈ 2)"},
+      {"return torch::matmul(p, v) + 0.5;", "CausalAttention.OutputFloat64", "got = expected + 0.5 everywhere"},
+      {"auto out = torch::matmul(p, v); return out * (1 + 1e-6 * torch::randn_like(out));",
+       "CausalAttention.OutputFloat64", "float32 precision"},
+      {"auto out = torch::matmul(p, v); out.select(-2, 0).zero_(); return out;", "CausalAttention.OutputFloat64",
+       "exactly 0 at 48 of the 48 wrong positions"},
+      {"return torch::matmul(p, v).to(torch::kFloat);", "CausalAttention.OutputFloat64", "has dtype float32"},
+      {"return torch::matmul(p, v) / (v.sum() - v.sum());", "CausalAttention.OutputFloat64", "NaN"},
+  };
+  for (const auto& probe : probes) {
+    TempSource source("finding", attention_then(probe.last_line));
+    auto run = judge({"causal_attention", source.path, "wrong_answer", ""});
+    ASSERT_FALSE(run.report.is_discarded()) << run.err;
+    auto check = failed_check(run, probe.check);
+    ASSERT_FALSE(check.is_null() || check["passed"].get<bool>()) << probe.last_line;
+    ASSERT_FALSE(check["findings"].empty()) << probe.last_line;
+    EXPECT_NE(check["findings"][0].get<std::string>().find(probe.finding), std::string::npos)
+        << probe.last_line << "\n" << check["findings"];
+  }
+}
+
+// Advice tied to a symptom shows only when the symptom is there: a wrong scale factor gets no overflow or
+// dtype advice; a NaN output gets the overflow advice of the check for large scores.
+TEST(Judge, ExplanationsOnlyWithTheirSymptom) {
+  TempSource scaled("scaled", attention_then("return torch::matmul(p, v) * 2;"));
+  auto run = judge({"causal_attention", scaled.path, "wrong_answer", ""});
+  ASSERT_FALSE(run.report.is_discarded()) << run.err;
+  for (const auto& check : run.report["checks"])
+    for (const auto& finding : check["findings"]) {
+      EXPECT_EQ(finding.get<std::string>().find("overflows"), std::string::npos) << finding;
+      EXPECT_EQ(finding.get<std::string>().find("q.options()"), std::string::npos) << finding;
+    }
+  TempSource naive("naive", attention_then(
+                                "auto e = att.masked_fill(future, -INFINITY).exp();\n"
+                                "  return torch::matmul(e / e.sum(-1, true), v);"));
+  run = judge({"causal_attention", naive.path, "wrong_answer", ""});
+  auto large = failed_check(run, "CausalAttention.LargeScoresStayFinite");
+  ASSERT_FALSE(large.is_null() || large["passed"].get<bool>()) << run.report.dump(2);
+  std::string all = large["findings"].dump();
+  EXPECT_NE(all.find("NaN"), std::string::npos) << all;
+  EXPECT_NE(all.find("subtract each row's maximum"), std::string::npos) << all;
+}
+
 }  // namespace

@@ -26,14 +26,18 @@ std::vector<std::string> strings(const toml::table& t, const char* key, const fs
   return out;
 }
 
-Exercise parse(const fs::path& dir) {
-  auto file = dir / "exercise.toml";
-  toml::table t;
+toml::table parse_toml(const fs::path& file) {
+  if (!fs::exists(file)) throw std::runtime_error(fmt::format("{} is missing", file.string()));
   try {
-    t = toml::parse_file(file.string());
+    return toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
     throw std::runtime_error(fmt::format("{}: {}", file.string(), e.description()));
   }
+}
+
+Exercise parse(const fs::path& dir) {
+  auto file = dir / "exercise.toml";
+  toml::table t = parse_toml(file);
   Exercise e;
   e.id = dir.filename().string();
   e.dir = dir;
@@ -95,6 +99,20 @@ std::string Catalogue::unknown_message(const std::string& id) const {
   if (closest != ids.end() && edit_distance(id, *closest) <= std::max<size_t>(3, id.size() / 2))
     msg += fmt::format("; did you mean '{}'?", *closest);
   return msg + fmt::format("\nexercises: {}", fmt::join(ids, ", "));
+}
+
+std::vector<ChecklistItem> load_checklist(const fs::path& file) {
+  toml::table t = parse_toml(file);
+  std::vector<ChecklistItem> items;
+  if (auto* list = t["item"].as_array()) {
+    for (auto& entry : *list) {
+      auto* item = entry.as_table();
+      if (!item) throw std::runtime_error(fmt::format("{}: 'item' holds tables ([[item]])", file.string()));
+      items.push_back({required<std::string>(*item, "name", file), strings(*item, "exercises", file, 1)});
+    }
+  }
+  if (items.empty()) throw std::runtime_error(fmt::format("{}: no [[item]]", file.string()));
+  return items;
 }
 
 }  // namespace kata

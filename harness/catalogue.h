@@ -34,6 +34,15 @@ struct Exercise {
   fs::path reference() const { return meta() / "reference.cpp"; }
 };
 
+// One item of the readiness checklist (exercises/checklist.toml) and the exercises that practise it,
+// some of which may not be written yet.
+struct ChecklistItem {
+  std::string name;
+  std::vector<std::string> exercises;
+};
+// Throws std::runtime_error naming the file when it is missing or malformed.
+std::vector<ChecklistItem> load_checklist(const fs::path& file);
+
 class Catalogue {
  public:
   // Throws std::runtime_error naming the file when an exercise.toml is missing a field or malformed.

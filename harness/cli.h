@@ -17,6 +17,10 @@ void setup_judge(CLI::App& app, Context& ctx);
 void setup_watch(CLI::App& app, Context& ctx);
 void setup_mock(CLI::App& app, Context& ctx);
 void setup_history(CLI::App& app, Context& ctx);
+void setup_progress(CLI::App& app, Context& ctx);
 void setup_dev(CLI::App& app, Context& ctx);
+
+// "readiness: 3 of 16 checklist items solved (./kata progress for the map)", for the top of `kata list`.
+std::string readiness_summary(const Context& ctx, const Catalogue& catalogue);
 
 }  // namespace kata

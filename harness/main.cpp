@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
   kata::setup_watch(app, ctx);
   kata::setup_mock(app, ctx);
   kata::setup_history(app, ctx);
+  kata::setup_progress(app, ctx);
   kata::setup_dev(app, ctx);
 
   try {

@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <sstream>
 
+#include "table.h"
+
 namespace kata {
 namespace {
 
 constexpr int kExplainedFailures = 2;
 constexpr int kCompactFailures = 3;
 constexpr size_t kFindingsShown = 3;
-constexpr size_t kWidth = 80;
 
 std::string paint(const std::string& text, fmt::text_style ts, const Style& style) {
   return style.color ? fmt::format(ts, "{}", text) : text;
@@ -30,54 +31,34 @@ std::string indent(const std::string& text, const std::string& prefix, size_t ma
   return out;
 }
 
-// Words filled into lines of kWidth columns: `first` starts the first line, `rest` the others.
-std::string wrap(const std::string& text, const std::string& first, const std::string& rest) {
-  std::istringstream words(text);
-  std::string out, line = first, word;
-  size_t columns = first.size();  // the prefixes are ASCII except the arrow, counted as one column
-  bool empty = true;
-  while (words >> word) {
-    if (!empty && columns + 1 + word.size() > kWidth) {
-      out += line + "\n";
-      line = rest;
-      columns = rest.size();
-      empty = true;
-    }
-    line += (empty ? "" : " ") + word;
-    columns += (empty ? 0 : 1) + word.size();
-    empty = false;
-  }
-  return out + line + "\n";
-}
-
 // What the learner reads first: the known mistake their values match, or the most specific finding.
 std::string diagnosis(const Judgement& j, const Style& style) {
   const Check* c = leading_failure(j);
   if (!c) return "";
   auto bold = fmt::emphasis::bold;
   if (c->mistake && c->also.empty())
-    return paint(wrap("Your output matches a known mistake: " + c->mistake->name, "  ", "    "), bold, style) +
-           wrap(c->mistake->why, "    ", "    ");
+    return paint(hanging("  ", "Your output matches a known mistake: " + c->mistake->name), bold, style) +
+           hanging("    ", c->mistake->why);
   if (c->mistake) {  // mistakes that give the same values on these inputs: none is more likely
     std::string out = paint(
-        wrap(fmt::format("Your output matches {} known mistakes, the same on these inputs:", c->also.size() + 1), "  ",
-             "    "),
+        hanging("  ", fmt::format("Your output matches {} known mistakes, the same on these inputs:",
+                                  c->also.size() + 1)),
         bold, style);
-    out += wrap(c->mistake->name, "    - ", "      ");
-    for (const auto& m : c->also) out += wrap(m.name, "    - ", "      ");
+    out += hanging("    - ", c->mistake->name);
+    for (const auto& m : c->also) out += hanging("    - ", m.name);
     return out;
   }
-  return paint(wrap(c->findings.front(), "  ", "    "), bold, style);
+  return paint(hanging("  ", c->findings.front()), bold, style);
 }
 
 // Under a failed check: its mistake, then its findings (a few, or all when verbose).
 std::string findings_of(const Check& c, const Style& style) {
   std::string out;
-  if (c.mistake) out += wrap("matches the known mistake: " + c.mistake->name, "      → ", "        ");
+  if (c.mistake) out += hanging("      → ", "matches the known mistake: " + c.mistake->name);
   // A named mistake says what to fix; the first finding shows where, the rest would only repeat it.
   size_t most = style.verbose ? c.findings.size() : c.mistake ? 1 : kFindingsShown;
   size_t shown = std::min(c.findings.size(), most);
-  for (size_t i = 0; i < shown; ++i) out += wrap(c.findings[i], "      · ", "        ");
+  for (size_t i = 0; i < shown; ++i) out += hanging("      · ", c.findings[i]);
   return paint(out, fmt::emphasis::italic, style);
 }
 
@@ -105,7 +86,7 @@ std::string render(const Judgement& j, const Style& style) {
                        j.seed, j.compile_seconds, j.run_seconds);
   if (j.verdict == Verdict::forbidden_call) {
     std::istringstream lines(j.message);
-    for (std::string line; std::getline(lines, line);) out += wrap(line, "  ", "    ");
+    for (std::string line; std::getline(lines, line);) out += hanging("  ", line);
   } else if (j.verdict == Verdict::compile_error) {
     out += indent(j.message, "  ", style.compact ? 12 : 40);
   } else {

@@ -126,6 +126,25 @@ std::map<std::string, std::string> Store::statuses() {
   });
 }
 
+std::map<std::string, ExerciseRecord> Store::records() {
+  return guarded("read", [&] {
+    std::map<std::string, ExerciseRecord> records;
+    SQLite::Statement q(*db_,
+                        "SELECT j.exercise, MAX(j.verdict = 'accepted'), "
+                        "MAX(CASE WHEN j.verdict = 'accepted' THEN j.at END), "
+                        "MIN(CASE WHEN j.verdict = 'accepted' AND j.at <= r.deadline THEN j.at - r.started END) "
+                        "FROM judgements j LEFT JOIN rounds r ON r.id = j.round_id GROUP BY j.exercise");
+    while (q.executeStep()) {
+      ExerciseRecord r;
+      r.solved = q.getColumn(1).getInt() != 0;
+      if (!q.getColumn(2).isNull()) r.last_solved = q.getColumn(2).getDouble();
+      if (!q.getColumn(3).isNull()) r.best_round_seconds = q.getColumn(3).getDouble();
+      records[q.getColumn(0).getString()] = r;
+    }
+    return records;
+  });
+}
+
 int Store::next_hint(const std::string& exercise, int available) {
   return guarded("write", [&] {
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);  // read then write: lock first

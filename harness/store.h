@@ -29,6 +29,13 @@ struct Round {
   int hints = 0, judge_runs = 0, checks_passed = 0, checks_total = 0;
 };
 
+// What the learner has done with one exercise, for the progress map.
+struct ExerciseRecord {
+  bool solved = false;
+  std::optional<double> last_solved;          // unix seconds of the latest accepted judgement
+  std::optional<double> best_round_seconds;   // fastest accepted in a mock round, from its start, in time
+};
+
 struct RoundJudgement {
   std::string verdict;
   int checks_passed = 0, checks_total = 0;
@@ -42,6 +49,8 @@ class Store {
                         int checks_passed, int checks_total, uint64_t seed);
   // exercise -> "attempted" or "solved", for exercises judged at least once (practice or mock).
   std::map<std::string, std::string> statuses();
+  // Every exercise judged at least once.
+  std::map<std::string, ExerciseRecord> records();
   // The hint level to show next (1-based, at most `available`), remembered for next time.
   int next_hint(const std::string& exercise, int available);
 

@@ -91,7 +91,7 @@ void setup_list(CLI::App& app, Context& ctx) {
       if (ctx.color() && status == "solved") status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
       table.add({e.id, e.title, e.topic, e.difficulty, std::to_string(e.minutes), status});
     }
-    fmt::print("{}", table.render());
+    fmt::print("{}\n{}", readiness_summary(ctx, catalogue), table.render());
   });
 }
 

@@ -54,7 +54,7 @@ std::map<std::string, std::vector<KnownMistake>> match_mistakes(const std::vecto
   for (size_t m = 0; m < mistakes.size(); ++m) {
     if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > budget_seconds) break;
     collect->seen.clear();
-    Session::get().restart(mistakes[m].library.string(), limits);
+    Session::get().serve_with(mistakes[m].library.string(), limits);
     (void)RUN_ALL_TESTS();
     for (const auto& [check, observations] : failed) {
       auto it = collect->seen.find(check);

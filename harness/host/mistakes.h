@@ -1,5 +1,5 @@
 // Known-mistake matching, on the trusted side. After the learner's checks, each failed check runs again
-// with a known mistake's code in the worker's place (a fresh worker per mistake, same seed, same inputs);
+// with a known mistake's code in the worker's place (one worker loads them in turn; same seed, same inputs);
 // a mistake whose run observed the same values as the learner's, failed comparison included, is named.
 // Matching is by values only, so it works however the learner wrote the code.
 #pragma once

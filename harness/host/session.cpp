@@ -61,6 +61,7 @@ struct Session::Worker {
   std::unique_ptr<kata::Cgroup> cgroup;
   kata_wire::FrameReader reader;
   bool loaded = false;
+  bool trusted = false;  // forked to run known mistakes, never the learner's code
 
   ~Worker() {
     for (int fd : {rpc, out, err})
@@ -116,20 +117,30 @@ void Session::spawn(bool fork_only) {
   if (write(worker_->rpc, &go, 1) != 1) lost(Failure::crashed, "the worker did not start");
 }
 
-void Session::restart(const std::string& learner_so, const Limits& limits) {
-  if (worker_ && worker_->pid > 0) {
-    kill(worker_->pid, SIGKILL);
-    waitpid(worker_->pid, nullptr, 0);
-    worker_->cgroup->kill_all();
-  }
-  worker_.reset();
+void Session::serve_with(const std::string& learner_so, const Limits& limits) {
   config_.learner_so = learner_so;
   config_.limits = limits;
   limit_hit_ = Failure::none;
   wall_used_ = 0;
   total_output_ = 0;
   record_ = CheckRecord{};
+  // Never into the learner's worker: what its code left behind could change the mistake's answers.
+  if (worker_ && worker_->loaded && worker_->trusted) {
+    try {
+      load_learner();
+      return;
+    } catch (const WorkerError&) {  // it died: a fresh one below
+    } catch (const kata_wire::ProtocolError&) {
+    }
+  }
+  if (worker_ && worker_->pid > 0) {
+    kill(worker_->pid, SIGKILL);
+    waitpid(worker_->pid, nullptr, 0);
+    worker_->cgroup->kill_all();
+  }
+  worker_.reset();
   spawn(/*fork_only=*/true);
+  worker_->trusted = true;
 }
 
 void Session::ensure_worker() {
@@ -150,6 +161,10 @@ void Session::start_worker() {
   auto missing = kata::Protections::from_bits(static_cast<int>(r[1].as_int())).missing();
   if (!missing.empty() && protections_note_.empty()) protections_note_ = missing;
   worker_->loaded = true;  // set first: a failed load below is that worker's end
+  load_learner();
+}
+
+void Session::load_learner() {
   kata_wire::write_frame(worker_->rpc, Value(List{Value("load"), Value(config_.learner_so)}));
   Value loaded = await_reply();
   const List& l = loaded.as_list();

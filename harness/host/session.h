@@ -56,9 +56,10 @@ class Session {
   // Starts the first worker by forking this process: called before the checks are loaded, so the
   // worker never holds the reference.
   void start(const WorkerConfig& config);
-  // Ends the current worker; later calls are served by a fresh one with another shared object (a known
-  // mistake, trusted code) under fresh limits, as if no check had run yet.
-  void restart(const std::string& learner_so, const Limits& limits);
+  // Later calls are served by another shared object (a known mistake, trusted code), under fresh limits,
+  // as if no check had run yet: loaded into the running worker, whose handlers it replaces, or into a
+  // worker forked for it when there is none.
+  void serve_with(const std::string& learner_so, const Limits& limits);
   // One request, one reply; throws WorkerError.
   kata_wire::Value request(const kata_wire::Value& message);
 
@@ -77,6 +78,7 @@ class Session {
   void spawn(bool fork_only);
   void ensure_worker();
   void start_worker();
+  void load_learner();
   kata_wire::Value await_reply();
   [[noreturn]] void lost(Failure f, const std::string& why);
   void drain(int fd, bool& open);

@@ -225,7 +225,7 @@ TEST_F(Cli, VersionIsPrinted) {
 
 TEST_F(Cli, HelpFitsEightyColumns) {
   for (const char* verb : {"", "list", "show", "start", "hint", "reset", "solution", "judge", "watch", "mock",
-                           "mock start", "mock status", "mock submit", "mock abandon", "history"}) {
+                           "mock start", "mock status", "mock submit", "mock abandon", "history", "progress"}) {
     auto r = kata(std::string(verb) + " --help");
     EXPECT_EQ(r.exit_code, 0) << verb;
     expect_fits_80_columns(r.out);
@@ -339,6 +339,41 @@ TEST_F(Cli, ListShowsProgress) {
   write_file(attempt("causal_attention"), read_file(kSolution));
   kata("judge causal_attention");
   EXPECT_EQ(status(), "solved");
+}
+
+// The readiness map: an item moves from not started to solved to solved in a round with its time, and
+// the suggestion moves on to the first unsolved item.
+TEST_F(Cli, ProgressMapsTheChecklistAndSuggestsWhatNext) {
+  auto item = [&](const std::string& name) {
+    auto progress = kata("progress --json").json();
+    for (const auto& i : progress["items"])
+      if (i["name"] == name) return i;
+    return nlohmann::json();
+  };
+  const std::string sdpa = "Scaled dot-product attention";
+  auto p = kata("progress --json").json();
+  EXPECT_EQ(item(sdpa)["status"], "not started");
+  EXPECT_EQ(p["next"]["exercise"], "causal_attention");
+  EXPECT_EQ(p["next"]["command"], "./kata start causal_attention");
+  for (const auto& i : p["items"])
+    if (i["exercises"].empty()) EXPECT_EQ(i["status"], "not written yet") << i;
+
+  write_file(attempt("causal_attention"), read_file(kSolution));
+  kata("judge causal_attention");
+  EXPECT_EQ(item(sdpa)["status"], "solved");
+  EXPECT_NE(kata("progress --json").json()["next"]["exercise"], "causal_attention");
+  EXPECT_NE(kata("list").out.find("readiness: 1 of"), std::string::npos);
+
+  auto round = kata("mock start --exercise causal_attention --json").json();
+  write_file(round["file"].get<std::string>(), read_file(kSolution));
+  ASSERT_EQ(kata("mock submit").exit_code, 0);
+  auto solved = item(sdpa);
+  EXPECT_EQ(solved["status"], "solved in a round");
+  EXPECT_GT(solved["best_round_seconds"].get<double>(), 0);
+  auto r = kata("progress");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_fits_80_columns(r.out);
+  EXPECT_NE(r.out.find("solved in a round 0:"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, OnlyTheLearnersOwnFileCountsAsProgress) {

@@ -20,13 +20,19 @@ std::string paint(const std::string& text, fmt::text_style ts, const Style& styl
   return style.color ? fmt::format(ts, "{}", text) : text;
 }
 
+// The first `max_lines` lines of text, each after `prefix` and wrapped to the screen.
 std::string indent(const std::string& text, const std::string& prefix, size_t max_lines) {
   std::istringstream in(text);
   std::string out, line;
   size_t n = 0;
   while (std::getline(in, line)) {
     if (n++ == max_lines) return out + prefix + "...\n";
-    out += prefix + line + "\n";
+    if (display_width(prefix + line) <= kScreenWidth) {
+      out += prefix + line + "\n";
+    } else {  // wrapped under its own first word, keeping its indentation
+      size_t text = line.find_first_not_of(' ');
+      out += hanging(prefix + line.substr(0, text), line.substr(text));
+    }
   }
   return out;
 }

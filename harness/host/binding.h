@@ -179,7 +179,9 @@ struct Reply {
 // Sends a call and waits for its reply, within the run's limits. Tensors in `args` that require grad get
 // gradients through the worker when the result is back-propagated. Throws WorkerError when the worker
 // died, hung, ran out of memory or answered nonsense, and LearnerError when the learner's code threw.
-Reply call(const std::string& name, List args);
+// `arg_names` is the binding's argument list as written, "(q, k, v)": a failure names the call and its
+// inputs with it.
+Reply call(const std::string& name, const char* arg_names, List args);
 
 struct LearnerError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -208,9 +210,9 @@ decltype(auto) decoding(F&& f) {
 }
 
 template <class R, class... A>
-R call_function(const std::string& name, A&&... args) {
+R call_function(const std::string& name, const char* arg_names, A&&... args) {
   return decoding([&]() -> R {
-    Reply reply = call(name, List{to_value(args)...});
+    Reply reply = call(name, arg_names, List{to_value(args)...});
     if (reply.changed.size() != sizeof...(A)) throw ProtocolError("the worker's reply lists the wrong arguments");
     size_t i = 0;
     (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(args), reply.changed[i++]), ...);
@@ -221,14 +223,14 @@ R call_function(const std::string& name, A&&... args) {
 // The checker's stand-in for a learner's module: constructed in the worker, mirrored here with the same
 // parameter and buffer names, so hidden tests load, convert and read them as usual; each method call
 // sends the current values and gets gradients for them.
-void construct(torch::nn::Module& self, const std::string& name, List args);
+void construct(torch::nn::Module& self, const std::string& name, const char* arg_names, List args);
 Value module_ref(const torch::nn::Module& self);
 void update_module(torch::nn::Module& self, const Value& changed);
 
 template <class R, class... A>
-R call_method(torch::nn::Module& self, const std::string& name, A&&... args) {
+R call_method(torch::nn::Module& self, const std::string& name, const char* arg_names, A&&... args) {
   return decoding([&]() -> R {
-    Reply reply = call(name, List{module_ref(self), to_value(args)...});
+    Reply reply = call(name, arg_names, List{module_ref(self), to_value(args)...});
     if (reply.changed.size() != sizeof...(A) + 1)
       throw ProtocolError("the worker's reply lists the wrong arguments");
     update_module(self, reply.changed[0]);
@@ -328,13 +330,15 @@ struct MethodRegistration {
 #if defined(KATA_CHECKER_SIDE)
 
 #define KATA_BIND_FUNCTION(R, name, params, args) \
-  R kata::name params { return kata_remote::call_function<R>(#name, KATA_UNPAREN args); }
+  R kata::name params { return kata_remote::call_function<R>(#name, #args, KATA_UNPAREN args); }
 #define KATA_BIND_MODULE(Name, params, args)                                         \
   kata::Name##Impl::Name##Impl params {                                              \
-    kata_remote::construct(*this, #Name, kata_remote::to_values(KATA_UNPAREN args)); \
+    kata_remote::construct(*this, #Name, #args, kata_remote::to_values(KATA_UNPAREN args)); \
   }
 #define KATA_BIND_METHOD(Name, R, method, params, args) \
-  R kata::Name##Impl::method params { return kata_remote::call_method<R>(*this, #Name "." #method, KATA_UNPAREN args); }
+  R kata::Name##Impl::method params {                                   \
+    return kata_remote::call_method<R>(*this, #Name "." #method, #args, KATA_UNPAREN args); \
+  }
 
 #elif defined(KATA_WORKER_SIDE)
 

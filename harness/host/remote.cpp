@@ -1,9 +1,15 @@
 // The checker's side of a binding: encodes a call, sends it to the worker, and turns the reply back into
 // values, with an autograd node standing for the learner's computation so gradients flow through it.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cstring>
 #include <map>
+#include <sstream>
 
 #include "binding.h"
+#include "kata_test.h"
 #include "session.h"
 
 namespace kata_remote {
@@ -27,6 +33,7 @@ struct GraphHandle : torch::CustomClassHolder {
 struct Pending {
   variable_list outputs;
   c10::intrusive_ptr<GraphHandle> graph;
+  std::string call;  // described, for a failure in its backward pass
 };
 
 const List& ok_reply(const Value& reply) {
@@ -48,6 +55,7 @@ const List& ok_reply(const Value& reply) {
 struct RemoteFunction : torch::autograd::Function<RemoteFunction> {
   static variable_list forward(AutogradContext* ctx, at::TensorList inputs, std::shared_ptr<Pending> pending) {
     ctx->saved_data["graph"] = c10::IValue::make_capsule(pending->graph);
+    ctx->saved_data["call"] = pending->call;
     ctx->saved_data["inputs"] = static_cast<int64_t>(inputs.size());
     return pending->outputs;
   }
@@ -59,6 +67,7 @@ struct RemoteFunction : torch::autograd::Function<RemoteFunction> {
  private:
   static variable_list back_propagate(AutogradContext* ctx, const variable_list& grad_outputs) {
     auto graph = c10::static_intrusive_pointer_cast<GraphHandle>(ctx->saved_data["graph"].toCapsule());
+    Session::get().set_call("the backward pass of " + ctx->saved_data["call"].toStringRef());
     List grads;
     for (const auto& g : grad_outputs) grads.push_back(g.defined() ? Value(g.detach()) : Value());
     Value reply = Session::get().request(Value(List{Value("backward"), Value(graph->id), Value(std::move(grads))}));
@@ -104,6 +113,33 @@ torch::nn::Module& submodule(torch::nn::Module& root, const std::string& path) {
 
 std::string leaf_name(const std::string& path) { return path.substr(path.rfind('.') + 1); }
 
+// "[2, 3, 5, 8] float64", "true", "[...]": enough to reproduce a failing input, on one line.
+std::string describe(const Value& v) {
+  if (v.is_none()) return "none";
+  if (const auto* t = std::get_if<torch::Tensor>(&v.v)) {
+    return kata_test::describe("", *t).substr(1);
+  }
+  if (const auto* b = std::get_if<bool>(&v.v)) return *b ? "true" : "false";
+  if (const auto* i = std::get_if<int64_t>(&v.v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v.v)) return fmt::format("{}", *d);
+  if (const auto* s = std::get_if<std::string>(&v.v)) return "\"" + s->substr(0, 40) + "\"";
+  return "[...]";
+}
+
+// "causal_attention(q [2, 3, 5, 8] float64, k ..., v ...), seed 7"; a method's first value is its module.
+std::string describe_call(const std::string& name, std::string arg_names, const List& args) {
+  arg_names.erase(std::remove_if(arg_names.begin(), arg_names.end(), [](char c) { return c == '(' || c == ')'; }),
+                  arg_names.end());
+  std::vector<std::string> names;
+  std::istringstream in(arg_names);
+  for (std::string n; std::getline(in, n, ',');) names.push_back(n.substr(n.find_first_not_of(' ')));
+  size_t first = args.size() > names.size() ? args.size() - names.size() : 0;
+  std::vector<std::string> parts;
+  for (size_t i = first; i < args.size(); ++i)
+    parts.push_back((i - first < names.size() ? names[i - first] + " " : "") + describe(args[i]));
+  return fmt::format("{}({}), seed {}", name, fmt::join(parts, ", "), kata_test::run_seed());
+}
+
 List named(const torch::OrderedDict<std::string, torch::Tensor>& tensors) {
   List l;
   for (const auto& t : tensors) l.push_back(Value(List{Value(t.key()), Value(t.value())}));
@@ -124,8 +160,10 @@ void overwrite(const torch::Tensor& target, const torch::Tensor& values) {
   target.detach().copy_(values);
 }
 
-Reply call(const std::string& name, List args) {
+Reply call(const std::string& name, const char* arg_names, List args) {
   send_releases();
+  std::string described = describe_call(name, arg_names, args);
+  Session::get().set_call(described);
   const bool grad_mode = torch::GradMode::is_enabled();
   Value all_args(std::move(args));
   std::vector<torch::Tensor*> arg_tensors = kata_wire::tensors_in(all_args);
@@ -148,6 +186,7 @@ Reply call(const std::string& name, List args) {
   auto pending = std::make_shared<Pending>();
   for (auto* t : differentiable) pending->outputs.push_back(*t);
   pending->graph = graph;
+  pending->call = described;
   auto wrapped = RemoteFunction::apply(at::TensorList(inputs), pending);
   for (size_t i = 0; i < differentiable.size(); ++i) *differentiable[i] = wrapped[i];
   return out;
@@ -156,8 +195,8 @@ Reply call(const std::string& name, List args) {
 void malformed_reply(const std::string& what) { Session::get().malformed_reply(what); }
 
 // Constructs the module in the worker and mirrors its parameters and buffers here.
-static void mirror(torch::nn::Module& self, const std::string& name, List args) {
-  Reply reply = call(name, std::move(args));
+static void mirror(torch::nn::Module& self, const std::string& name, const char* arg_names, List args) {
+  Reply reply = call(name, arg_names, std::move(args));
   const List& d = reply.result.as_list();
   if (d.size() != 3) throw ProtocolError("a module's description has the wrong shape");
   mirrors()[&self] = d[0].as_int();
@@ -173,8 +212,8 @@ static void mirror(torch::nn::Module& self, const std::string& name, List args) 
   }
 }
 
-void construct(torch::nn::Module& self, const std::string& name, List args) {
-  decoding([&] { mirror(self, name, std::move(args)); });
+void construct(torch::nn::Module& self, const std::string& name, const char* arg_names, List args) {
+  decoding([&] { mirror(self, name, arg_names, std::move(args)); });
 }
 
 Value module_ref(const torch::nn::Module& self) {

@@ -319,7 +319,10 @@ void Session::malformed_reply(const std::string& what) {
   lost(Failure::protocol, "the worker sent a malformed reply (" + what + ")");
 }
 
-void Session::begin_check() { record_ = CheckRecord{}; }
+void Session::begin_check() {
+  record_ = CheckRecord{};
+  call_.clear();
+}
 
 CheckRecord Session::end_check() {
   if (worker_ && worker_->loaded) {
@@ -334,6 +337,9 @@ void Session::fail(Failure f, const std::string& message) {
   if (record_.failure != Failure::none) return;
   record_.failure = f;
   record_.message = message;
+  for (const char* backtrace : {"\nException raised from", "\nframe #"})
+    record_.message = record_.message.substr(0, record_.message.find(backtrace));
+  if (!call_.empty()) record_.message += "\nin " + call_;
 }
 
 }  // namespace kata_remote

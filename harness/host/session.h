@@ -67,8 +67,11 @@ class Session {
   CheckRecord end_check();
   // A reply that does not decode: ends the worker, fails the check, throws WorkerError.
   [[noreturn]] void malformed_reply(const std::string& what);
-  // Records a failure of the current check (the first one counts).
+  // Records a failure of the current check (the first one counts), with the call it happened in and
+  // without LibTorch's C++ backtrace.
   void fail(Failure f, const std::string& message);
+  // The call the learner's code is running now: "causal_attention(q [2, 3, 5, 8] float64, ...), seed 7".
+  void set_call(std::string described) { call_ = std::move(described); }
   std::string protections_note() const { return protections_note_; }
   // The most memory any worker of this run used (its cgroup's high-water mark), 0 when unknown.
   int64_t peak_memory() const;
@@ -93,6 +96,7 @@ class Session {
   Failure limit_hit_ = Failure::none;  // the first time or memory limit crossed ends the run
   std::string limit_message_;
   std::string protections_note_;
+  std::string call_;
 };
 
 // The worker's main loop (after enter_jail): serves requests on rpc_fd until the checker closes it.

@@ -11,21 +11,6 @@ namespace {
 uint64_t g_seed = 0;
 Evidence g_evidence;  // of the check running now
 
-std::string dtype_name(torch::ScalarType dtype) {
-  switch (dtype) {
-    case torch::kFloat32:
-      return "float32";
-    case torch::kFloat64:
-      return "float64";
-    case torch::kInt64:
-      return "int64";
-    case torch::kBool:
-      return "bool";
-    default:
-      return c10::toString(dtype);
-  }
-}
-
 // Index of the flat position `flat` in a tensor of these sizes, as "[i, j, k]".
 std::string index_of(int64_t flat, c10::IntArrayRef sizes) {
   std::vector<int64_t> index(sizes.size());
@@ -205,6 +190,21 @@ std::optional<std::string> observe(const std::string& what, const torch::Tensor&
 }
 
 }  // namespace
+
+std::string dtype_name(torch::ScalarType dtype) {
+  switch (dtype) {
+    case torch::kFloat32:
+      return "float32";
+    case torch::kFloat64:
+      return "float64";
+    case torch::kInt64:
+      return "int64";
+    case torch::kBool:
+      return "bool";
+    default:
+      return c10::toString(dtype);
+  }
+}
 
 std::string shape_of(const torch::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
 

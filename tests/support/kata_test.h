@@ -32,6 +32,8 @@ Tolerance tolerance_for(torch::ScalarType dtype);
 
 // "[2, 4, 8, 16]"
 std::string shape_of(const torch::Tensor& t);
+// "float64", "float32", "int64", "bool"
+std::string dtype_name(torch::ScalarType dtype);
 // "q [2, 4, 8, 16] float64 non-contiguous"
 std::string describe(const std::string& name, const torch::Tensor& t);
 // "q [2, 4, 8, 16] float64, k [...] ..." plus ", seed N".

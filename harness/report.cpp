@@ -20,14 +20,15 @@ std::string paint(const std::string& text, fmt::text_style ts, const Style& styl
   return style.color ? fmt::format(ts, "{}", text) : text;
 }
 
-// The first `max_lines` lines of text, each after `prefix` and wrapped to the screen.
-std::string indent(const std::string& text, const std::string& prefix, size_t max_lines) {
+// The first `max_lines` lines of text, each after `prefix`, and wrapped to the screen unless they are
+// source code with a caret under it (a compiler's diagnostics).
+std::string indent(const std::string& text, const std::string& prefix, size_t max_lines, bool wrap = true) {
   std::istringstream in(text);
   std::string out, line;
   size_t n = 0;
   while (std::getline(in, line)) {
     if (n++ == max_lines) return out + prefix + "...\n";
-    if (display_width(prefix + line) <= kScreenWidth) {
+    if (!wrap || display_width(prefix + line) <= kScreenWidth) {
       out += prefix + line + "\n";
     } else {  // wrapped under its own first word, keeping its indentation
       size_t text = line.find_first_not_of(' ');
@@ -94,7 +95,7 @@ std::string render(const Judgement& j, const Style& style) {
     std::istringstream lines(j.message);
     for (std::string line; std::getline(lines, line);) out += hanging("  ", line);
   } else if (j.verdict == Verdict::compile_error) {
-    out += indent(j.message, "  ", style.compact ? 12 : 40);
+    out += indent(j.message, "  ", style.compact ? 12 : 40, /*wrap=*/false);
   } else {
     out += diagnosis(j, style);
     // Full: every check, the first failures explained, the rest one line each, so a stub's verdict still

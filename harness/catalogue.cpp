@@ -115,4 +115,24 @@ std::vector<ChecklistItem> load_checklist(const fs::path& file) {
   return items;
 }
 
+std::vector<RoundPlan> load_round_plans(const fs::path& file) {
+  toml::table t = parse_toml(file);
+  std::vector<RoundPlan> plans;
+  auto* list = t["round"].as_array();
+  if (!list) throw std::runtime_error(fmt::format("{}: no [[round]]", file.string()));
+  for (auto& entry : *list) {
+    auto* round = entry.as_table();
+    if (!round) throw std::runtime_error(fmt::format("{}: 'round' holds tables ([[round]])", file.string()));
+    RoundPlan plan{required<std::string>(*round, "name", file), required<std::string>(*round, "title", file),
+                   required<double>(*round, "minutes", file), {}};
+    if (auto* parts = (*round)["parts"].as_array())
+      for (auto& p : *parts)
+        if (auto* part = p.as_table())
+          plan.parts.push_back({required<std::string>(*part, "exercise", file), required<std::string>(*part, "prompt", file)});
+    if (plan.parts.empty()) throw std::runtime_error(fmt::format("{}: round '{}' has no parts", file.string(), plan.name));
+    plans.push_back(plan);
+  }
+  return plans;
+}
+
 }  // namespace kata

@@ -43,6 +43,20 @@ struct ChecklistItem {
 // Throws std::runtime_error naming the file when it is missing or malformed.
 std::vector<ChecklistItem> load_checklist(const fs::path& file);
 
+// A multi-part mock round as interviews run them (exercises/rounds.toml): one clock, each part unlocked
+// when the one before it is accepted ("now make it multi-head").
+struct RoundPart {
+  std::string exercise;
+  std::string prompt;  // what the interviewer says when the part starts
+};
+struct RoundPlan {
+  std::string name, title;
+  double minutes = 45;
+  std::vector<RoundPart> parts;
+};
+// Throws std::runtime_error naming the file when it is missing or malformed.
+std::vector<RoundPlan> load_round_plans(const fs::path& file);
+
 class Catalogue {
  public:
   // Throws std::runtime_error naming the file when an exercise.toml is missing a field or malformed.

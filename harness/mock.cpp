@@ -1,11 +1,14 @@
 #include "mock.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
 #include <random>
+
+#include "table.h"
 
 namespace kata {
 namespace {
@@ -30,9 +33,60 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::vector<RoundPlan> round_plans(const Context& ctx) {
+  return load_round_plans(ctx.source_dir / "exercises" / "rounds.toml");
+}
+
+std::optional<RoundPlan> plan_of(const Context& ctx, const Round& round) {
+  if (round.plan.empty()) return std::nullopt;
+  for (auto& plan : round_plans(ctx))
+    if (plan.name == round.plan) return plan;
+  return std::nullopt;
+}
+
+namespace {
+
+RoundPlan plan_named(const Context& ctx, const std::string& name) {
+  auto plans = round_plans(ctx);
+  std::vector<std::string> names;
+  for (const auto& p : plans) {
+    if (p.name == name) return p;
+    names.push_back(p.name);
+  }
+  throw UsageError(fmt::format("unknown round '{}'; the rounds are: {}", name, fmt::join(names, ", ")));
+}
+
+}  // namespace
+
+bool part_open(const Context& ctx, const Round& round, const std::string& exercise) {
+  return round.plan.empty() || fs::exists(ctx.workspace().round_file(round.id, exercise));
+}
+
+std::optional<std::string> open_next_part(const Context& ctx, const Round& round, const std::string& exercise,
+                                          Verdict verdict) {
+  auto plan = plan_of(ctx, round);
+  if (!plan || verdict != Verdict::accepted) return std::nullopt;
+  for (size_t i = 0; i + 1 < plan->parts.size(); ++i) {
+    if (plan->parts[i].exercise != exercise) continue;
+    const auto& next = plan->parts[i + 1];
+    if (part_open(ctx, round, next.exercise)) return std::nullopt;
+    auto catalogue = ctx.catalogue();
+    ctx.workspace().create_round_file(ctx.exercise(catalogue, next.exercise), round.id);
+    return hanging(fmt::format("part {}/{} is open: ", i + 2, plan->parts.size()), next.prompt) +
+           fmt::format("  edit {}", ctx.workspace().round_file(round.id, next.exercise).string());
+  }
+  return std::nullopt;
+}
+
 Round start_round(const Context& ctx, const RoundRequest& request) {
   auto catalogue = ctx.catalogue();
   auto ids = request.exercises;
+  std::optional<RoundPlan> plan;
+  if (!request.plan.empty()) {
+    plan = plan_named(ctx, request.plan);
+    ids.clear();
+    for (const auto& part : plan->parts) ids.push_back(part.exercise);
+  }
   if (ids.empty()) ids.push_back(pick_exercise(ctx, catalogue, request.topic));
   std::vector<const Exercise*> exercises;
   for (const auto& id : ids) exercises.push_back(&ctx.exercise(catalogue, id));
@@ -44,15 +98,24 @@ Round start_round(const Context& ctx, const RoundRequest& request) {
                     "./kata mock submit / ./kata mock abandon",
                     active->id));
   double started = now_seconds();
-  int64_t id = store.start_round(ids, started, started + request.minutes * 60);
+  double minutes = request.minutes.value_or(plan ? plan->minutes : 45);
+  int64_t id = store.start_round(ids, started, started + minutes * 60, plan ? plan->name : "");
   auto ws = ctx.workspace();
-  for (const auto* e : exercises) ws.create_round_file(*e, id);
+  for (const auto* e : exercises) {
+    ws.create_round_file(*e, id);
+    if (plan) break;  // the other parts open one by one
+  }
   return *store.active_round();
 }
 
 Round active_round(const Context& ctx) {
   if (auto round = ctx.store().active_round()) return *round;
   throw UsageError("no mock round is active: start one with ./kata mock or ./kata mock start");
+}
+
+std::string round_verdict(const Submission& s) {
+  Verdict v = round_verdict(s.judgements);
+  return v == Verdict::accepted && !s.unreached.empty() ? "incomplete" : to_string(v);
 }
 
 Verdict round_verdict(const std::vector<Judgement>& judgements) {
@@ -63,10 +126,12 @@ Verdict round_verdict(const std::vector<Judgement>& judgements) {
 
 namespace {
 
+// The open parts, judged as saved.
 std::vector<Judgement> judge_round_files(const Context& ctx, const Round& round, StepDisplay& display) {
   auto catalogue = ctx.catalogue();
   std::vector<Judgement> judgements;
   for (const auto& id : round.exercises) {
+    if (!part_open(ctx, round, id)) continue;
     const auto& e = ctx.exercise(catalogue, id);
     judgements.push_back(
         judge_and_record(ctx, e, ctx.workspace().round_file(round.id, id), random_seed(), round.id, display));
@@ -89,7 +154,8 @@ Submission submit_round(const Context& ctx, const Round& round, StepDisplay& dis
 
 Submission finish_expired_round(const Context& ctx, const Round& round, StepDisplay& display) {
   double ended = round.deadline;
-  for (const auto& id : round.exercises) ended = std::max(ended, last_saved(ctx.workspace().round_file(round.id, id)));
+  for (const auto& id : round.exercises)
+    if (part_open(ctx, round, id)) ended = std::max(ended, last_saved(ctx.workspace().round_file(round.id, id)));
   return close_round(ctx, round, judge_round_files(ctx, round, display), ended);
 }
 
@@ -105,9 +171,11 @@ Submission close_round(const Context& ctx, const Round& round, std::vector<Judge
     passed += j.checks_passed();
     total += static_cast<int>(j.checks.size());
   }
+  Submission s{round, std::move(judgements), {}};
+  for (const auto& id : round.exercises)
+    if (!part_open(ctx, round, id)) s.unreached.push_back(id);
   auto store = ctx.store();
-  store.finish_round(round.id, to_string(round_verdict(judgements)), ended, passed, total);
-  Submission s{round, std::move(judgements)};
+  store.finish_round(round.id, round_verdict(s), ended, passed, total);
   for (const auto& r : store.rounds())
     if (r.id == round.id) s.round = r;
   return s;

@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/color.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
@@ -58,6 +59,7 @@ struct Session {
   std::vector<std::pair<std::string, int>> hints = {};  // given in this round, here or by ./kata hint: id, level
   std::string banner = "";                              // the last warning or event, shown under the clock
   std::vector<int> warnings_left = {15, 5, 1};          // minutes still to warn at
+  std::optional<RoundPlan> plan = std::nullopt;         // of a multi-part round
 
   double remaining() const { return round.deadline - now_seconds(); }
   const Exercise& exercise(const std::string& id) const { return ctx.exercise(catalogue, id); }
@@ -101,9 +103,17 @@ struct Session {
     std::string clock = format_clock(left);
     out += fmt::format("mock round {} · {} left\n\n", round.id,
                        color ? fmt::format(clock_style | fmt::emphasis::bold, "{}", clock) : clock);
-    for (const auto& id : round.exercises) {
-      out += fmt::format("{} — {}\n  statement: {}\n  edit:      {}\n", id, exercise(id).title,
-                         exercise(id).statement().string(), ctx.workspace().round_file(round.id, id).string());
+    for (size_t i = 0; i < round.exercises.size(); ++i) {
+      const auto& id = round.exercises[i];
+      std::string part = plan ? fmt::format("part {}/{}: ", i + 1, plan->parts.size()) : "";
+      if (!part_open(ctx, round, id)) {
+        out += fmt::format("{}{} — opens when the part before it is accepted\n\n", part, id);
+        continue;
+      }
+      out += fmt::format("{}{} — {}\n", part, id, exercise(id).title);
+      if (plan) out += hanging("  ", plan->parts[i].prompt);
+      out += fmt::format("  statement: {}\n  edit:      {}\n", exercise(id).statement().string(),
+                         ctx.workspace().round_file(round.id, id).string());
       out += last_save(id, color) + "\n";
     }
     for (const auto& [id, level] : hints) {
@@ -128,8 +138,16 @@ struct Session {
   void judge_save(const std::string& id) {
     draw("judging " + id + " ...");
     StepDisplay quiet(StepDisplay::Mode::quiet);
-    latest.insert_or_assign(id, judge_and_record(ctx, exercise(id), ctx.workspace().round_file(round.id, id),
-                                                 random_seed(), round.id, quiet));
+    const auto& j = latest.insert_or_assign(id, judge_and_record(ctx, exercise(id), ctx.workspace().round_file(
+                                                                                    round.id, id),
+                                                                random_seed(), round.id, quiet))
+                        .first->second;
+    if (auto opened = open_next_part(ctx, round, id, j.verdict)) {
+      banner = *opened;
+      for (const auto& next : round.exercises)
+        if (!watches.count(next) && part_open(ctx, round, next))
+          watches[next] = std::make_unique<FileWatch>(ctx.workspace().round_file(round.id, next));
+    }
   }
 
   // Judges every file saved since the last look; the submission once everything is accepted.
@@ -188,8 +206,10 @@ Session open_session(const Context& ctx, const RoundRequest& request) {
   session.hints = store.round_hints(session.round.id);
   while (!session.warnings_left.empty() && session.remaining() <= session.warnings_left.front() * 60)
     session.warnings_left.erase(session.warnings_left.begin());  // already past when the round (re)started
+  session.plan = plan_of(ctx, session.round);
   for (const auto& id : session.round.exercises)
-    session.watches[id] = std::make_unique<FileWatch>(ctx.workspace().round_file(session.round.id, id));
+    if (part_open(ctx, session.round, id))
+      session.watches[id] = std::make_unique<FileWatch>(ctx.workspace().round_file(session.round.id, id));
   return session;
 }
 
@@ -211,8 +231,15 @@ std::string scorecard(const Context& ctx, const Submission& s, bool color) {
   auto catalogue = ctx.catalogue();
   std::string out = fmt::format("\n── scorecard · mock round {} ──\n", r.id);
   double used = *r.ended - r.started;
-  out += fmt::format("verdict      {} ({}/{} checks passed)\n",
-                     verdict_label(round_verdict(s.judgements), {color, false}), r.checks_passed, r.checks_total);
+  std::string verdict = round_verdict(s) == "incomplete" ? "INCOMPLETE"
+                                                        : verdict_label(round_verdict(s.judgements), {color, false});
+  out += fmt::format("verdict      {} ({}/{} checks passed)\n", verdict, r.checks_passed, r.checks_total);
+  if (!r.plan.empty()) {  // scored per part
+    std::vector<std::string> parts;
+    for (const auto& j : s.judgements) parts.push_back(fmt::format("{} {}", j.exercise, to_string(j.verdict)));
+    for (const auto& id : s.unreached) parts.push_back(id + " not reached");
+    out += hanging("parts        ", fmt::format("{}", fmt::join(parts, ", ")));
+  }
   out += fmt::format("time used    {} of {} ({})\n", format_clock(used), format_clock(r.deadline - r.started),
                      r.within_time ? "within time" : "after the deadline");
   out += fmt::format("effort       {}, {}\n", counted(r.judge_runs, "judge run"), counted(r.hints, "hint"));
@@ -264,7 +291,7 @@ int run_session(const Context& ctx, const RoundRequest& request) {
     return 1;
   }
   fmt::print("\033[H\033[2J{}", scorecard(ctx, *result, ctx.color()));
-  return round_verdict(result->judgements) == Verdict::accepted ? 0 : 1;
+  return round_verdict(*result) == "accepted" ? 0 : 1;
 }
 
 }  // namespace kata

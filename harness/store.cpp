@@ -9,7 +9,7 @@
 namespace kata {
 namespace {
 
-constexpr int kSchemaVersion = 2;  // 2 added round_hints; the tables of 1 are unchanged
+constexpr int kSchemaVersion = 3;  // 2 added round_hints; 3 added rounds.plan
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS judgements (
@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS rounds (
   verdict TEXT,
   hints INTEGER NOT NULL DEFAULT 0,
   checks_passed INTEGER NOT NULL DEFAULT 0,
-  checks_total INTEGER NOT NULL DEFAULT 0
+  checks_total INTEGER NOT NULL DEFAULT 0,
+  plan TEXT  -- the multi-part round's name, NULL for a round of one or two exercises
 );
 CREATE TABLE IF NOT EXISTS round_hints (
   round_id INTEGER NOT NULL REFERENCES rounds(id),
@@ -86,6 +87,7 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     if (version > kSchemaVersion)
       throw SQLite::Exception(fmt::format("it was written by a newer torchkata (schema {})", version));
     db_->exec(kSchema);
+    if (version >= 1 && version < 3) db_->exec("ALTER TABLE rounds ADD COLUMN plan TEXT");
     db_->exec(fmt::format("PRAGMA user_version={}", kSchemaVersion));
     tx.commit();
   });
@@ -163,15 +165,17 @@ int Store::next_hint(const std::string& exercise, int available) {
   });
 }
 
-int64_t Store::start_round(const std::vector<std::string>& exercises, double started, double deadline) {
+int64_t Store::start_round(const std::vector<std::string>& exercises, double started, double deadline,
+                           const std::string& plan) {
   return guarded("write", [&] {
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);  // read then write: lock first
     if (db_->execAndGet("SELECT COUNT(*) FROM rounds WHERE verdict IS NULL").getInt() > 0)
       throw std::logic_error("a mock round is already active");
-    SQLite::Statement q(*db_, "INSERT INTO rounds (exercises, started, deadline) VALUES (?, ?, ?)");
+    SQLite::Statement q(*db_, "INSERT INTO rounds (exercises, started, deadline, plan) VALUES (?, ?, ?, ?)");
     q.bind(1, join(exercises));
     q.bind(2, started);
     q.bind(3, deadline);
+    if (!plan.empty()) q.bind(4, plan);
     q.exec();
     int64_t id = db_->getLastInsertRowid();
     tx.commit();
@@ -184,7 +188,8 @@ std::vector<Round> Store::rounds() {
     std::vector<Round> rounds;
     SQLite::Statement q(*db_,
                         "SELECT r.id, r.exercises, r.started, r.deadline, r.ended, r.verdict, r.hints, "
-                        "r.checks_passed, r.checks_total, (SELECT COUNT(*) FROM judgements j WHERE j.round_id = r.id) "
+                        "r.checks_passed, r.checks_total, (SELECT COUNT(*) FROM judgements j WHERE j.round_id = r.id), "
+                        "r.plan "
                         "FROM rounds r ORDER BY r.id");
     while (q.executeStep()) {
       Round r;
@@ -199,6 +204,7 @@ std::vector<Round> Store::rounds() {
       r.checks_passed = q.getColumn(7).getInt();
       r.checks_total = q.getColumn(8).getInt();
       r.judge_runs = q.getColumn(9).getInt();
+      if (!q.getColumn(10).isNull()) r.plan = q.getColumn(10).getString();
       rounds.push_back(r);
     }
     return rounds;

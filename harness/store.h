@@ -27,6 +27,7 @@ struct Round {
   std::string verdict;  // empty while active; "abandoned" when given up
   bool within_time = false;
   int hints = 0, judge_runs = 0, checks_passed = 0, checks_total = 0;
+  std::string plan;  // a multi-part round's name (its exercises are its parts, in order); empty otherwise
 };
 
 // What the learner has done with one exercise, for the progress map.
@@ -54,7 +55,8 @@ class Store {
   // The hint level to show next (1-based, at most `available`), remembered for next time.
   int next_hint(const std::string& exercise, int available);
 
-  int64_t start_round(const std::vector<std::string>& exercises, double started, double deadline);
+  int64_t start_round(const std::vector<std::string>& exercises, double started, double deadline,
+                      const std::string& plan = "");
   std::optional<Round> active_round();
   // The next hint level (1-based) of an exercise in a round, counted in the round; nullopt once all
   // `available` hints were given. A round's hints start from the first, whatever practice has seen.

@@ -129,6 +129,13 @@ void run_dev_check(Context& ctx, const DevCheckOptions& opt) {
     for (const auto& e : catalogue.all()) exercises.push_back(&e);
 
   int failed = 0, passed = 0;
+  // Every part of every multi-part round is an exercise of the catalogue.
+  for (const auto& plan : load_round_plans(ctx.source_dir / "exercises" / "rounds.toml"))
+    for (const auto& part : plan.parts)
+      if (!catalogue.find(part.exercise)) {
+        fmt::print("  ✗ rounds.toml: round {} has a part {}, which is not an exercise\n", plan.name, part.exercise);
+        ++failed;
+      }
   std::vector<std::pair<const Exercise*, Expectation>> work;
   for (const auto* e : exercises) {
     auto cases = expectations(*e);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/inotify.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <csignal>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "file_watch.h"
 #include "judging.h"
+#include "mock.h"
 #include "progress.h"
 #include "report.h"
 
@@ -63,6 +65,14 @@ Judgement judge_target(const Context& ctx, const Exercise& e, const Target& t, u
   return judge_file(ctx, e, t.source, seed, display);
 }
 
+// In a multi-part round, an accepted part opens the next: what the interviewer says now, or nullopt.
+std::optional<std::string> opened_part(const Context& ctx, const Target& t, const Exercise& e, const Judgement& j) {
+  if (!t.round) return std::nullopt;
+  auto round = ctx.store().active_round();
+  if (!round || round->id != *t.round) return std::nullopt;
+  return open_next_part(ctx, *round, e.id, j.verdict);
+}
+
 constexpr const char* kNotRecorded = "not recorded: only your attempt, or a mock round's file, counts as progress";
 
 void run_judge(Context& ctx, const JudgeOptions& opt) {
@@ -73,13 +83,16 @@ void run_judge(Context& ctx, const JudgeOptions& opt) {
   StepDisplay display(display_mode(opt.json));
   auto j = judge_target(ctx, e, target, opt.seed.value_or(random_seed()), display);
   display.finish();
+  auto opened = opened_part(ctx, target, e, j);
   if (opt.json) {
     auto out = to_json(j);
     out["recorded"] = target.recorded;
+    out["opened"] = opened ? nlohmann::json(*opened) : nlohmann::json();
     fmt::print("{}\n", out.dump(2));
   } else {
     fmt::print("{}", render(j, {ctx.color(), false, opt.verbose}));
     if (!target.recorded) fmt::print("{}\n", kNotRecorded);
+    if (opened) fmt::print("{}\n", *opened);
   }
   ctx.exit_code = j.verdict == Verdict::accepted ? 0 : 1;
 }
@@ -113,11 +126,13 @@ void run_watch(Context& ctx, const JudgeOptions& opt) {
     StepDisplay display(display_mode(false));
     auto j = judge_target(ctx, e, target, opt.seed.value_or(random_seed()), display);
     display.finish();
+    auto opened = opened_part(ctx, target, e, j);
     if (terminal) fmt::print("\033[2J\033[H");
     fmt::print("{} ({}/{} checks passed)\n", verdict_label(j.verdict, {color, true}), j.checks_passed(),
                j.checks.size());
     fmt::print("{}", render(j, {color, true}));
     if (!target.recorded) fmt::print("{}\n", kNotRecorded);
+    if (opened) fmt::print("{}\n", *opened);
     fmt::print("{}", std::exchange(note, ""));
     fmt::print("watching {}\nsave to judge again, Ctrl-C to stop\n", target.source.string());
     std::fflush(stdout);

@@ -20,7 +20,8 @@ namespace {
 struct MockOptions {
   std::vector<std::string> exercises;
   std::string topic;
-  double minutes = 45;
+  std::optional<double> minutes;
+  std::string round;  // a multi-part round of exercises/rounds.toml
   bool json = false;
 };
 
@@ -48,12 +49,16 @@ RoundRequest request_of(const MockOptions& opt) {
   }
   if (ids.size() > kMaxExercises)
     throw UsageError(fmt::format("a round takes one exercise or two, not {}: {}", ids.size(), fmt::join(ids, ", ")));
-  return {ids, opt.topic, opt.minutes};
+  if (!opt.round.empty() && (!ids.empty() || !opt.topic.empty()))
+    throw UsageError("--round names a round with its own exercises: leave out --exercise and --topic");
+  return {ids, opt.topic, opt.minutes, opt.round};
 }
 
+// The files of the open parts (every exercise of a plain round).
 nlohmann::json files_of(const Context& ctx, const Round& r) {
   auto files = nlohmann::json::object();
-  for (const auto& id : r.exercises) files[id] = ctx.workspace().round_file(r.id, id).string();
+  for (const auto& id : r.exercises)
+    if (part_open(ctx, r, id)) files[id] = ctx.workspace().round_file(r.id, id).string();
   return files;
 }
 
@@ -63,8 +68,24 @@ nlohmann::json round_json(const Context& ctx, const Round& r) {
           {"exercises", r.exercises},
           {"file", ctx.workspace().round_file(r.id, r.exercises.front()).string()},
           {"files", files_of(ctx, r)},
+          {"round", r.plan.empty() ? nlohmann::json() : nlohmann::json(r.plan)},
           {"started", r.started},
           {"deadline", r.deadline}};
+}
+
+// "part 2/3: <prompt>" for each part of a multi-part round, open or not; empty for a plain round.
+std::string parts_text(const Context& ctx, const Round& r) {
+  auto plan = plan_of(ctx, r);
+  if (!plan) return "";
+  std::string out;
+  for (size_t i = 0; i < plan->parts.size(); ++i) {
+    const auto& part = plan->parts[i];
+    bool open = part_open(ctx, r, part.exercise);
+    out += hanging(fmt::format("  part {}/{} ({}): ", i + 1, plan->parts.size(), part.exercise),
+                   open ? part.prompt : "opens when the part before it is accepted");
+    if (open) out += fmt::format("    edit {}\n", ctx.workspace().round_file(r.id, part.exercise).string());
+  }
+  return out;
 }
 
 double remaining(const Round& r) { return std::max(0.0, r.deadline - now_seconds()); }
@@ -81,12 +102,15 @@ void run_start(Context& ctx, const MockOptions& opt) {
   StepDisplay display(display_mode(opt.json));
   if (auto expired = finish_if_expired(ctx, display))
     fmt::print(stderr, "mock round {} ran out of time; judged as last saved: {}\n", expired->round.id,
-               to_string(round_verdict(expired->judgements)));
+               round_verdict(*expired));
   auto r = start_round(ctx, request);
   std::string human =
       fmt::format("mock round {} started: {}\n", r.id, counted((r.deadline - r.started) / 60, "minute"));
-  for (const auto& id : r.exercises)
-    human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());
+  if (!r.plan.empty())
+    human += parts_text(ctx, r);
+  else
+    for (const auto& id : r.exercises)
+      human += fmt::format("  {}: edit {}\n", id, ctx.workspace().round_file(r.id, id).string());
   human += "hand it in with ./kata mock submit; ./kata mock shows the clock and judges on save\n";
   print(ctx, opt.json, round_json(ctx, r), human);
 }
@@ -100,7 +124,8 @@ void run_status(Context& ctx, const MockOptions& opt) {
   j["hints"] = r.hints;
   print(ctx, opt.json, j,
         fmt::format("mock round {} ({}): {} left, {}, {}\n", r.id, fmt::join(r.exercises, ", "),
-                    format_clock(remaining(r)), counted(r.judge_runs, "judge run"), counted(r.hints, "hint")));
+                    format_clock(remaining(r)), counted(r.judge_runs, "judge run"), counted(r.hints, "hint")) +
+            parts_text(ctx, r));
 }
 
 nlohmann::json submission_json(const Context& ctx, const Submission& s) {
@@ -110,7 +135,8 @@ nlohmann::json submission_json(const Context& ctx, const Submission& s) {
     auto report = to_json(judgement);
     for (const auto& c : report["checks"]) checks.push_back(c);
   }
-  j.update({{"verdict", to_string(round_verdict(s.judgements))},
+  j.update({{"verdict", round_verdict(s)},
+            {"unreached", s.unreached},
             {"elapsed_s", *s.round.ended - s.round.started},
             {"within_time", s.round.within_time},
             {"judge_runs", s.round.judge_runs},
@@ -124,7 +150,7 @@ void run_submit(Context& ctx, const MockOptions& opt) {
   StepDisplay display(display_mode(opt.json));
   auto s = submit_round(ctx, round, display);
   print(ctx, opt.json, submission_json(ctx, s), scorecard(ctx, s, ctx.color()));
-  ctx.exit_code = round_verdict(s.judgements) == Verdict::accepted ? 0 : 1;
+  ctx.exit_code = round_verdict(s) == "accepted" ? 0 : 1;
 }
 
 void run_abandon(Context& ctx, const MockOptions& opt) {
@@ -207,7 +233,9 @@ void setup_mock(CLI::App& app, Context& ctx) {
     cmd->add_option("--exercise", opt->exercises, "at most two ids, as ID,ID (default: one not solved recently)")
         ->delimiter(',');
     cmd->add_option("--topic", opt->topic, "pick among this topic's exercises");
-    cmd->add_option("--minutes", opt->minutes, "length of the round (default 45; decimals allowed)")->check(kMinutes);
+    cmd->add_option("--minutes", opt->minutes, "length of the round (default 45, or the round's; decimals ok)")
+        ->check(kMinutes);
+    cmd->add_option("--round", opt->round, "a multi-part round: implementation, transformer, debugging, ...");
   };
   add_round_options(mock);
   mock->require_subcommand(0, 1);

@@ -1,6 +1,7 @@
 // The CLI through its front door: exit codes, messages, the workspace and the database, mock rounds.
 // Each test gets a fresh workspace.
 #include <fcntl.h>
+#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <pty.h>
@@ -512,6 +513,33 @@ TEST_F(Cli, ReadOnlyWorkspaceIsNotCalledDamaged) {
   }
 }
 
+// A database written by the torchkata before multi-part rounds (schema 2) keeps its history and gains them.
+TEST_F(Cli, DatabaseFromSchemaTwoIsUpgradedInPlace) {
+  {
+    fs::create_directories(workspace);
+    SQLite::Database db((workspace / "kata.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(R"sql(
+CREATE TABLE judgements (id INTEGER PRIMARY KEY, exercise TEXT NOT NULL, round_id INTEGER REFERENCES rounds(id),
+  verdict TEXT NOT NULL, checks_passed INTEGER NOT NULL, checks_total INTEGER NOT NULL, seed INTEGER NOT NULL,
+  at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0));
+CREATE TABLE hints (exercise TEXT PRIMARY KEY, level INTEGER NOT NULL);
+CREATE TABLE rounds (id INTEGER PRIMARY KEY, exercises TEXT NOT NULL, started REAL NOT NULL, deadline REAL NOT NULL,
+  ended REAL, verdict TEXT, hints INTEGER NOT NULL DEFAULT 0, checks_passed INTEGER NOT NULL DEFAULT 0,
+  checks_total INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE round_hints (round_id INTEGER NOT NULL REFERENCES rounds(id), exercise TEXT NOT NULL,
+  level INTEGER NOT NULL, PRIMARY KEY (round_id, exercise, level));
+INSERT INTO rounds (exercises, started, deadline, ended, verdict) VALUES ('rope', 1000, 3700, 1600, 'accepted');
+PRAGMA user_version=2;
+)sql");
+  }
+  auto history = kata("history --json");
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_EQ(history.json()["rounds"][0]["verdict"], "accepted");
+  auto start = kata("mock start --round implementation --json");
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_EQ(start.json()["round"], "implementation");
+}
+
 TEST_F(Cli, DatabaseFromANewerVersionIsRefused) {
   ASSERT_EQ(kata("hint causal_attention").exit_code, 0);
   // SQLite keeps user_version (the schema version) big-endian at byte 60 of the file header.
@@ -540,6 +568,51 @@ TEST_F(Cli, BrokenPrecompiledHeadersOnlySlowTheJudgeDown) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.json()["verdict"], "accepted");
   EXPECT_NE(r.json()["note"].get<std::string>().find("precompiled"), std::string::npos);
+}
+
+// A multi-part round: one clock, the second part opens only when the first is accepted, and a round
+// handed in before the last part opened is incomplete.
+TEST_F(Cli, MultiPartRoundOpensEachPartWhenTheOneBeforeIsAccepted) {
+  auto unknown = kata("mock start --round nosuch");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("the rounds are: implementation, transformer"), std::string::npos) << unknown.err;
+  EXPECT_EQ(kata("mock start --round transformer --exercise rope").exit_code, 2);
+
+  auto start = kata("mock start --round transformer --json");
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  auto s = start.json();
+  EXPECT_EQ(s["round"], "transformer");
+  EXPECT_NEAR(s["deadline"].get<double>() - s["started"].get<double>(), 60 * 60, 1e-6) << "the round's own length";
+  EXPECT_EQ(s["exercises"], nlohmann::json({"causal_attention", "decoder_block"}));
+  ASSERT_EQ(s["files"].size(), 1u) << s["files"];
+  fs::path first = s["files"]["causal_attention"].get<std::string>();
+  fs::path second = first.parent_path() / "decoder_block.cpp";
+  EXPECT_FALSE(fs::exists(second)) << "part 2 opens later";
+  EXPECT_NE(kata("mock status").out.find("opens when the part before it is accepted"), std::string::npos);
+
+  auto wrong = kata("judge causal_attention --source " + first.string() + " --json").json();
+  EXPECT_TRUE(wrong["opened"].is_null());
+  EXPECT_FALSE(fs::exists(second)) << "a stub is not accepted, so nothing opens";
+
+  write_file(first, read_file(kSolution));
+  auto accepted = kata("judge causal_attention --source " + first.string() + " --json").json();
+  EXPECT_EQ(accepted["verdict"], "accepted");
+  EXPECT_NE(accepted["opened"].get<std::string>().find("part 2/2 is open"), std::string::npos) << accepted;
+  EXPECT_TRUE(fs::exists(second));
+  EXPECT_EQ(kata("mock status --json").json()["files"].size(), 2u);
+
+  auto submit = kata("mock submit --json");
+  EXPECT_EQ(submit.exit_code, 1) << "part 2 is still the stub";
+  auto sub = submit.json();
+  EXPECT_EQ(sub["verdict"], "wrong_answer");
+  EXPECT_TRUE(sub["unreached"].empty());
+  EXPECT_EQ(kata("history --json").json()["rounds"][0]["verdict"], "wrong_answer");
+
+  // Handed in with the second part never opened: incomplete, not accepted.
+  kata("mock start --round implementation");
+  auto early = kata("mock submit --json");
+  EXPECT_EQ(early.exit_code, 1);
+  EXPECT_EQ(early.json()["unreached"], nlohmann::json({"rope"}));
 }
 
 TEST_F(Cli, MockRoundScriptedEndToEnd) {

@@ -250,6 +250,29 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
   }
 }
 
+// A runtime error reads as LibTorch's message and the call with its inputs, without the C++ backtrace.
+TEST(Judge, RuntimeErrorsNameTheCallAndItsInputs) {
+  TempSource source("throws", R"(#include "causal_attention.h"
+namespace kata {
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  return torch::matmul(torch::softmax(torch::matmul(q, k), -1), v);  // k not transposed
+}
+}  // namespace kata
+)");
+  auto run = judge({"causal_attention", source.path, "runtime_error", ""});
+  ASSERT_FALSE(run.report.is_discarded()) << run.err;
+  EXPECT_EQ(run.report["verdict"], "runtime_error");
+  auto check = run.report["checks"][0];
+  std::string detail = check["detail"];
+  EXPECT_EQ(check["failure"], "runtime_error");
+  EXPECT_NE(detail.find("in causal_attention(q [2, 3, 5, 8] float64, k [2, 3, 5, 8] float64, v [2, 3, 5, 8] "
+                        "float64), seed " + std::to_string(run.report["seed"].get<uint64_t>())),
+            std::string::npos)
+      << detail;
+  EXPECT_EQ(detail.find("frame #"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("Exception raised from"), std::string::npos) << detail;
+}
+
 // A correct causal attention with one line changed, for the findings tests.
 std::string attention_then(const std::string& last_line) {
   return R"(#include "causal_attention.h"

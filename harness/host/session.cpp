@@ -133,12 +133,7 @@ void Session::serve_with(const std::string& learner_so, const Limits& limits) {
     } catch (const kata_wire::ProtocolError&) {
     }
   }
-  if (worker_ && worker_->pid > 0) {
-    kill(worker_->pid, SIGKILL);
-    waitpid(worker_->pid, nullptr, 0);
-    worker_->cgroup->kill_all();
-  }
-  worker_.reset();
+  end_worker();
   spawn(/*fork_only=*/true);
   worker_->trusted = true;
 }
@@ -298,14 +293,19 @@ void Session::reap(bool wait_for_exit) {
 
 int64_t Session::peak_memory() const { return std::max(peak_memory_, worker_ ? worker_->cgroup->peak_memory() : 0); }
 
-void Session::lost(Failure f, const std::string& why) {
-  if (worker_) peak_memory_ = std::max(peak_memory_, worker_->cgroup->peak_memory());
+// Kills the worker and everything it started, if it is still there.
+void Session::end_worker() {
   if (worker_ && worker_->pid > 0) {
     kill(worker_->pid, SIGKILL);
     waitpid(worker_->pid, nullptr, 0);
     worker_->cgroup->kill_all();
   }
   worker_.reset();
+}
+
+void Session::lost(Failure f, const std::string& why) {
+  if (worker_) peak_memory_ = std::max(peak_memory_, worker_->cgroup->peak_memory());
+  end_worker();
   if ((f == Failure::time_limit || f == Failure::memory_limit) && limit_hit_ == Failure::none) {
     limit_hit_ = f;
     limit_message_ = "an earlier check " + why;

@@ -82,6 +82,7 @@ class Session {
   void ensure_worker();
   void start_worker();
   void load_learner();
+  void end_worker();
   kata_wire::Value await_reply();
   [[noreturn]] void lost(Failure f, const std::string& why);
   void drain(int fd, bool& open);

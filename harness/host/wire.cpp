@@ -1,5 +1,7 @@
 #include "wire.h"
 
+#include <poll.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -181,10 +183,19 @@ class Decoder {
   uint64_t left_;
 };
 
+// The checker's end is non-blocking: a frame larger than the socket's buffer (a [2, 30000] float64 tensor)
+// waits for the worker to read, up to kWriteStallMs without progress, then counts as a lost worker.
+constexpr int kWriteStallMs = 10000;
+
 bool write_all(int fd, const char* data, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, data, n);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd, POLLOUT, 0};
+      if (poll(&p, 1, kWriteStallMs) <= 0 || (p.revents & (POLLERR | POLLHUP))) return false;
+      continue;
+    }
     if (w <= 0) return false;
     data += w;
     n -= static_cast<size_t>(w);

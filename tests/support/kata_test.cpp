@@ -308,7 +308,8 @@ std::optional<std::string> diff(const torch::Tensor& got, const torch::Tensor& w
 }
 
 Backward run_backward(const std::function<torch::Tensor(const std::vector<torch::Tensor>&)>& f,
-                      const std::vector<torch::Tensor>& leaves, const torch::Tensor& weight) {
+                      const std::vector<torch::Tensor>& leaves, const torch::Tensor& weight,
+                      const std::vector<torch::Tensor>& parameters) {
   std::vector<torch::Tensor> inputs, differentiable;
   for (const auto& leaf : leaves) {
     auto copy = leaf.detach().clone();
@@ -318,6 +319,11 @@ Backward run_backward(const std::function<torch::Tensor(const std::vector<torch:
     }
     inputs.push_back(copy);
   }
+  // A frozen parameter (requires_grad false) gets no gradient: autograd::grad would throw on it.
+  std::vector<torch::Tensor> trainable;
+  for (const auto& p : parameters)
+    if (p.defined() && p.requires_grad()) trainable.push_back(p);
+  differentiable.insert(differentiable.end(), trainable.begin(), trainable.end());
   Backward result;
   auto out = f(inputs);
   if (!out.defined()) return {out, {}, "the output is an undefined tensor"};
@@ -333,6 +339,8 @@ Backward run_backward(const std::function<torch::Tensor(const std::vector<torch:
                                      /*create_graph=*/false, /*allow_unused=*/true);
   size_t next = 0;
   for (const auto& input : inputs) result.grads.push_back(input.is_floating_point() ? grads[next++] : torch::Tensor());
+  for (const auto& p : parameters)
+    result.grads.push_back(p.defined() && p.requires_grad() ? grads[next++] : torch::Tensor());
   return result;
 }
 
@@ -401,6 +409,13 @@ void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to) {
   torch::NoGradGuard no_grad;
   auto mine = to.named_parameters();
   for (const auto& p : from.named_parameters()) mine[p.key()].copy_(p.value());
+}
+
+std::vector<torch::Tensor> parameters_named(const torch::nn::Module& module, const std::vector<std::string>& names) {
+  auto params = module.named_parameters();
+  std::vector<torch::Tensor> found;
+  for (const auto& name : names) found.push_back(params.contains(name) ? params[name] : torch::Tensor());
+  return found;
 }
 
 }  // namespace kata_test

@@ -84,14 +84,16 @@ std::optional<std::string> diff(const torch::Tensor& got, const torch::Tensor& w
                                 const std::string& case_description, std::optional<Tolerance> tol = {});
 
 // Evaluates f on `leaves` (fresh copies that require grad) and backpropagates sum(out * weight).
-// `out` is the detached output; grads[i] is undefined where no gradient reached leaves[i].
+// `out` is the detached output; grads[i] is undefined where no gradient reached leaves[i]. A module's
+// `parameters` (used by f as they are) get their gradients after the leaves', in the order given.
 struct Backward {
   torch::Tensor out;
   std::vector<torch::Tensor> grads;
   std::string error;  // non-empty when the output is not connected to the autograd graph
 };
 Backward run_backward(const std::function<torch::Tensor(const std::vector<torch::Tensor>&)>& f,
-                      const std::vector<torch::Tensor>& leaves, const torch::Tensor& weight);
+                      const std::vector<torch::Tensor>& leaves, const torch::Tensor& weight,
+                      const std::vector<torch::Tensor>& parameters = {});
 
 // nullopt when both runs produced the same output and the same gradient for every named leaf.
 std::optional<std::string> backward_diff(const Backward& got, const Backward& want,
@@ -120,6 +122,8 @@ To as_reference(const From& from) {
 std::optional<std::string> contract_mismatch(const torch::nn::Module& learner, const torch::nn::Module& reference);
 // Copies every reference parameter into the learner's parameter of the same name (call contract_mismatch first).
 void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to);
+// The module's parameters under `names`, in that order (undefined where it has none of that name).
+std::vector<torch::Tensor> parameters_named(const torch::nn::Module& module, const std::vector<std::string>& names);
 
 }  // namespace kata_test
 

@@ -371,6 +371,12 @@ std::optional<std::string> backward_diff(const Backward& got, const Backward& wa
   return std::nullopt;
 }
 
+torch::Tensor random_padding(int64_t batch, int64_t len) {
+  auto lengths = torch::randint(1, std::max<int64_t>(len, 2), {batch});
+  lengths.index_put_({batch - 1}, len);
+  return torch::arange(len).unsqueeze(0) >= lengths.unsqueeze(1);
+}
+
 torch::Tensor non_contiguous(const torch::Tensor& t) {
   // Store the values with the last two dimensions swapped, then swap them back as a view.
   if (t.dim() < 2) return torch::stack({t, t}, -1).select(-1, 0);

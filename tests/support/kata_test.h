@@ -103,6 +103,11 @@ std::optional<std::string> backward_diff(const Backward& got, const Backward& wa
 // A view that is not contiguous but holds the same values as t.
 torch::Tensor non_contiguous(const torch::Tensor& t);
 
+// A key padding mask [batch, len] (true = padding) for a variable-length batch: element b keeps its first
+// lengths[b] positions, at least one, and pads the rest. The first element is always padded by at least one
+// position (when len > 1) and the last never, so ignoring the mask and misplacing it both show on every seed.
+torch::Tensor random_padding(int64_t batch, int64_t len);
+
 // The reference's copy of a contract struct (reference::kata::TrainConfig from kata::TrainConfig): both are
 // the one declaration of the contract header, included twice, so a byte copy is exact and a field added to
 // the contract can never be dropped on the way, as a hand-written field-by-field copy would.

@@ -47,14 +47,6 @@ torch::Tensor random_attn_mask(int64_t q_len, int64_t kv_len) {
 // The causal mask of self-attention: query i may attend to keys j <= i.
 torch::Tensor causal_mask(int64_t len) { return torch::ones({len, len}, torch::kBool).tril(); }
 
-// Variable-length batch: element b keeps its first lengths[b] keys (at least one) and pads the rest; the first
-// element is always padded by at least one key, the last never (a full-length element).
-torch::Tensor random_padding(int64_t batch, int64_t kv_len) {
-  auto lengths = torch::randint(1, std::max<int64_t>(kv_len, 2), {batch});
-  lengths.index_put_({batch - 1}, kv_len);
-  if (batch > 1 && kv_len > 1) lengths.index_put_({0}, std::min<int64_t>(lengths[0].item<int64_t>(), kv_len - 1));
-  return torch::arange(kv_len).unsqueeze(0) >= lengths.unsqueeze(1);  // (batch, kv_len), true = padding
-}
 
 // A learner module and a reference module of one config and dtype with identical weights.
 struct Pair {
@@ -123,8 +115,8 @@ Masks no_masks(const Shape&) { return {}; }
 Masks attn_only(const Shape& s) {
   return {s.q_len == s.kv_len && s.batch % 2 == 1 ? causal_mask(s.q_len) : random_attn_mask(s.q_len, s.kv_len), {}};
 }
-Masks padding_only(const Shape& s) { return {{}, random_padding(s.batch, s.kv_len)}; }
-Masks both_masks(const Shape& s) { return {random_attn_mask(s.q_len, s.kv_len), random_padding(s.batch, s.kv_len)}; }
+Masks padding_only(const Shape& s) { return {{}, kata_test::random_padding(s.batch, s.kv_len)}; }
+Masks both_masks(const Shape& s) { return {random_attn_mask(s.q_len, s.kv_len), kata_test::random_padding(s.batch, s.kv_len)}; }
 
 TEST(MultiHeadAttention, ParametersMatchContract) {
   kata_test::meaning(

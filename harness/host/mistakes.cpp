@@ -24,6 +24,29 @@ class Collect : public ::testing::EmptyTestEventListener {
   }
 };
 
+// The failed check the report leads with: the first, in the order the checks run.
+std::string first_in_run_order(const Observed& failed) {
+  const auto& unit = *::testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+    const auto& suite = *unit.GetTestSuite(i);
+    for (int j = 0; j < suite.total_test_count(); ++j) {
+      std::string name = std::string(suite.name()) + "." + suite.GetTestInfo(j)->name();
+      if (failed.count(name)) return name;
+    }
+  }
+  return failed.begin()->first;
+}
+
+// The failed checks among `checks` whose observations `seen` reproduces.
+std::vector<std::string> reproduced(const Observed& failed, const std::vector<std::string>& checks, const Observed& seen) {
+  std::vector<std::string> same;
+  for (const auto& check : checks) {
+    auto it = seen.find(check);
+    if (it != seen.end() && kata_test::same_observations(failed.at(check), it->second)) same.push_back(check);
+  }
+  return same;
+}
+
 }  // namespace
 
 std::vector<KnownMistake> known_mistakes(const fs::path& libraries, const fs::path& cases) {
@@ -41,24 +64,36 @@ std::vector<KnownMistake> known_mistakes(const fs::path& libraries, const fs::pa
 std::map<std::string, std::vector<KnownMistake>> match_mistakes(const std::vector<KnownMistake>& mistakes,
                                                                 const Observed& failed, const Limits& limits,
                                                                 double budget_seconds) {
+  if (failed.empty()) return {};
   auto start = std::chrono::steady_clock::now();
+  auto out_of_time = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > budget_seconds;
+  };
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   auto* collect = new Collect;  // owned by GoogleTest
   listeners.Append(collect);
-  std::vector<std::string> names;
-  for (const auto& [check, observations] : failed) names.push_back(check);
-  GTEST_FLAG_SET(filter, fmt::format("{}", fmt::join(names, ":")));
+  auto run = [&](const KnownMistake& mistake, const std::vector<std::string>& checks) {
+    collect->seen.clear();
+    GTEST_FLAG_SET(filter, fmt::format("{}", fmt::join(checks, ":")));
+    Session::get().serve_with(mistake.library.string(), limits);
+    (void)RUN_ALL_TESTS();
+    return collect->seen;
+  };
 
+  // Each mistake first reruns only the check the report leads with, usually one of the cheapest: a mistake
+  // that does not reproduce it is not what the learner wrote. Those that do rerun the other failed checks too.
+  const std::string lead = first_in_run_order(failed);
+  std::vector<std::string> rest;
+  for (const auto& [check, observations] : failed)
+    if (check != lead) rest.push_back(check);
   std::map<std::string, std::vector<size_t>> matching;  // check -> mistakes
   std::vector<int> score(mistakes.size(), 0);
-  for (size_t m = 0; m < mistakes.size(); ++m) {
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > budget_seconds) break;
-    collect->seen.clear();
-    Session::get().serve_with(mistakes[m].library.string(), limits);
-    (void)RUN_ALL_TESTS();
-    for (const auto& [check, observations] : failed) {
-      auto it = collect->seen.find(check);
-      if (it == collect->seen.end() || !kata_test::same_observations(observations, it->second)) continue;
+  for (size_t m = 0; m < mistakes.size() && !out_of_time(); ++m) {
+    if (reproduced(failed, {lead}, run(mistakes[m], {lead})).empty()) continue;
+    matching[lead].push_back(m);
+    score[m] = 1;
+    if (rest.empty()) continue;
+    for (const auto& check : reproduced(failed, rest, run(mistakes[m], rest))) {
       matching[check].push_back(m);
       ++score[m];
     }

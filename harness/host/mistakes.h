@@ -26,8 +26,9 @@ std::vector<KnownMistake> known_mistakes(const std::filesystem::path& libraries,
 using Observed = std::map<std::string, std::vector<kata_test::Observation>>;
 
 // For each failed check the mistakes that explain it best, if any: among the mistakes that match the
-// check, those that match the most failed checks, by name. Several remain when they are the same on these
-// inputs (two ways to the same NaN). Stops trying mistakes once `budget_seconds` are spent.
+// check, those that match the most failed checks, by name. Only mistakes that reproduce the first failed
+// check (the one the report leads with) are tried on the others. Several remain when they are the same on
+// these inputs (two ways to the same NaN). Stops trying mistakes once `budget_seconds` are spent.
 std::map<std::string, std::vector<KnownMistake>> match_mistakes(const std::vector<KnownMistake>& mistakes,
                                                                 const Observed& failed, const Limits& limits,
                                                                 double budget_seconds);

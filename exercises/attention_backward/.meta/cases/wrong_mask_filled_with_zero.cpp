@@ -1,0 +1,29 @@
+// expect: wrong_answer AttentionBackward.GradsFloat64
+// mistake: causal mask filled with 0 instead of -inf
+// why: masked_fill(future, 0) gives the future keys a score of 0, not a weight of 0: exp(0) still counts in the softmax, so P leaks to j > i and gradient reaches future keys; fill with -infinity (or the dtype's lowest value)
+#include "attention_backward.h"
+
+#include <cmath>
+#include <limits>
+
+namespace kata {
+
+AttentionGrads attention_backward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, bool causal,
+                                  const torch::Tensor& grad_out) {
+  const int64_t T = q.size(2);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+  auto s = torch::matmul(q, k.transpose(-2, -1)) * scale;
+  if (causal) {
+    auto future = torch::ones({T, T}, q.options().dtype(torch::kBool)).triu(1);
+    s = s.masked_fill(future, 0.0);
+  }
+  auto p = torch::softmax(s, -1);
+  auto dv = torch::matmul(p.transpose(-2, -1), grad_out);
+  auto dp = torch::matmul(grad_out, v.transpose(-2, -1));
+  auto ds = p * (dp - (dp * p).sum(-1, /*keepdim=*/true));
+  auto dq = torch::matmul(ds, k) * scale;
+  auto dk = torch::matmul(ds.transpose(-2, -1), q) * scale;
+  return {dq, dk, dv};
+}
+
+}  // namespace kata

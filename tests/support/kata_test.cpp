@@ -371,6 +371,11 @@ std::optional<std::string> backward_diff(const Backward& got, const Backward& wa
   return std::nullopt;
 }
 
+std::optional<std::string> property(bool holds, const std::string& what, const std::string& failure) {
+  return observe(what, torch::tensor(holds ? 1.0 : 0.0), Tolerance{0, 0},
+                 holds ? std::nullopt : std::optional<std::string>(failure), {failure.substr(0, failure.find('\n'))}, {});
+}
+
 torch::Tensor random_padding(int64_t batch, int64_t len) {
   auto lengths = torch::randint(1, std::max<int64_t>(len, 2), {batch});
   lengths.index_put_({batch - 1}, len);

@@ -100,6 +100,11 @@ std::optional<std::string> backward_diff(const Backward& got, const Backward& wa
                                          const std::vector<std::string>& leaf_names,
                                          const std::string& case_description, std::optional<Tolerance> tol = {});
 
+// A property that holds or not, for checks whose values are random (a dropout mask): nullopt when it holds,
+// else `failure`. Recorded as the comparison of a 1 (holds) with a 0 (does not), so a known mistake is matched on
+// whether the property holds, not on the random values.
+std::optional<std::string> property(bool holds, const std::string& what, const std::string& failure);
+
 // A view that is not contiguous but holds the same values as t.
 torch::Tensor non_contiguous(const torch::Tensor& t);
 

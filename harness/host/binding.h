@@ -249,17 +249,22 @@ void register_handler(const std::string& name, Handler handler);
 template <class A>
 using Held = std::decay_t<A>;
 
+// A copy of `v` whose tensors are copies too. The learner's code gets tensors that share storage with the
+// decoded arguments, so what it writes into them in place is only seen against a copy taken before the call.
+Value snapshot(const Value& v);
+
 template <class R, class F, class... A, size_t... I>
 Value invoke(const F& f, const List& args, List& changed, std::index_sequence<I...>) {
   if (args.size() != sizeof...(A)) throw ProtocolError("wrong number of arguments");
   std::tuple<Held<A>...> held{Marshal<Held<A>>::from(args[I])...};
+  const List before{snapshot(args[I])...};
   Value result;
   if constexpr (std::is_void_v<R>) {
     f(std::get<I>(held)...);
   } else {
     result = Marshal<std::decay_t<R>>::to(f(std::get<I>(held)...));
   }
-  changed = List{Marshal<Held<A>>::changed(args[I], std::get<I>(held))...};
+  changed = List{Marshal<Held<A>>::changed(before[I], std::get<I>(held))...};
   return result;
 }
 

@@ -148,6 +148,19 @@ List named(const torch::OrderedDict<std::string, torch::Tensor>& tensors) {
 
 }  // namespace
 
+Value snapshot(const Value& v) {
+  if (std::holds_alternative<torch::Tensor>(v.v)) {
+    const auto& t = v.as_tensor();
+    return t.defined() ? Value(t.detach().clone()) : v;
+  }
+  if (std::holds_alternative<List>(v.v)) {
+    List copy;
+    for (const auto& item : v.as_list()) copy.push_back(snapshot(item));
+    return Value(std::move(copy));
+  }
+  return v;
+}
+
 bool same_bits(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.sizes() != b.sizes() || a.scalar_type() != b.scalar_type()) return false;
   auto x = a.detach().contiguous(), y = b.detach().contiguous();

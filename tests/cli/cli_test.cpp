@@ -134,6 +134,14 @@ class Cli : public ::testing::Test {
 
   fs::path attempt(const std::string& id) { return workspace / "attempts" / (id + ".cpp"); }
 
+  // An exercise's status in `kata list --json` (found by id: the list is alphabetical and grows).
+  std::string status_of(const std::string& id) {
+    auto list = kata("list --json").json();  // kept: a range-for over list["exercises"] of a temporary dangles
+    for (const auto& e : list["exercises"])
+      if (e["id"] == id) return e["status"].get<std::string>();
+    return "missing";
+  }
+
   std::string on_terminal(const std::string& args, const std::string& env = "") {
     return env + " exec " + KATA_BINARY + " --workspace '" + workspace.string() + "' " + args;
   }
@@ -328,12 +336,7 @@ TEST_F(Cli, JudgeReportsEveryFieldAndTheFixedSeed) {
 }
 
 TEST_F(Cli, ListShowsProgress) {
-  auto status = [&] {
-    auto list = kata("list --json").json();
-    for (const auto& e : list["exercises"])
-      if (e["id"] == "causal_attention") return e["status"].get<std::string>();
-    return std::string("missing");
-  };
+  auto status = [&] { return status_of("causal_attention"); };
   EXPECT_EQ(status(), "new");
   kata("start causal_attention");
   EXPECT_EQ(status(), "attempted");
@@ -378,7 +381,7 @@ TEST_F(Cli, ProgressMapsTheChecklistAndSuggestsWhatNext) {
 }
 
 TEST_F(Cli, OnlyTheLearnersOwnFileCountsAsProgress) {
-  auto status = [&] { return kata("list --json").json()["exercises"][0]["status"].get<std::string>(); };
+  auto status = [&] { return status_of("causal_attention"); };
   auto r = kata("judge causal_attention --source " + kSolution + " --json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(r.json()["recorded"].get<bool>());
@@ -407,7 +410,7 @@ TEST_F(Cli, WatchCreatesTheAttemptLikeJudge) {
   watch.type("\x03");  // Ctrl-C
   EXPECT_EQ(watch.finish(), 0) << watch.output;
   EXPECT_NE(watch.output.find("stopped watching"), std::string::npos) << watch.output;
-  EXPECT_EQ(kata("list --json").json()["exercises"][0]["status"], "attempted");
+  EXPECT_EQ(status_of("causal_attention"), "attempted");
 }
 
 TEST_F(Cli, ListFitsEightyColumns) {

@@ -1,0 +1,26 @@
+// expect: forbidden_call
+// why: looks aten::gelu_backward up by name in the dispatcher and calls it: no gelu_backward symbol appears in the source, but the by-name lookup is the route
+#include "mlp_backprop.h"
+
+#include <cmath>
+#include <ATen/core/dispatch/Dispatcher.h>
+
+namespace kata {
+
+MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& w1, const torch::Tensor& b1,
+                      const torch::Tensor& w2, const torch::Tensor& b2, const std::string& activation) {
+  auto z = torch::matmul(x, w1.t()) + b1;
+  auto h = activation == "relu" ? torch::relu(z) : torch::gelu(z);
+  auto pred = torch::matmul(h, w2.t()) + b2;
+  auto err = pred - y;
+  auto loss = err.pow(2).mean();
+  auto dpred = 2 * err / err.numel();
+  auto dh = torch::matmul(dpred, w2);
+  static auto op = c10::Dispatcher::singleton()
+                       .findSchemaOrThrow("aten::gelu_backward", "")
+                       .typed<at::Tensor(const at::Tensor&, const at::Tensor&, c10::string_view)>();
+  auto dz = activation == "relu" ? dh * (z > 0).to(z.scalar_type()) : op.call(dh, z, "none");
+  return {loss, torch::matmul(dz.t(), x), dz.sum(0), torch::matmul(dpred.t(), h), dpred.sum(0)};
+}
+
+}  // namespace kata

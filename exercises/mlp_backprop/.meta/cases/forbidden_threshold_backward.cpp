@@ -1,0 +1,22 @@
+// expect: forbidden_call
+// why: everything by hand except ReLU's backward, which is LibTorch's threshold_backward(dh, z, 0) (what autograd runs for relu): the mask is part of the exercise
+#include "mlp_backprop.h"
+
+#include <cmath>
+
+namespace kata {
+
+MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& w1, const torch::Tensor& b1,
+                      const torch::Tensor& w2, const torch::Tensor& b2, const std::string& activation) {
+  auto z = torch::matmul(x, w1.t()) + b1;
+  auto h = activation == "relu" ? torch::relu(z) : torch::gelu(z);
+  auto pred = torch::matmul(h, w2.t()) + b2;
+  auto err = pred - y;
+  auto loss = err.pow(2).mean();
+  auto dpred = 2 * err / err.numel();
+  auto dh = torch::matmul(dpred, w2);
+  auto dz = activation == "relu" ? at::threshold_backward(dh, z, 0) : dh * (torch::erf(z / std::sqrt(2.0)).add(1).mul(0.5) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI));
+  return {loss, torch::matmul(dz.t(), x), dz.sum(0), torch::matmul(dpred.t(), h), dpred.sum(0)};
+}
+
+}  // namespace kata

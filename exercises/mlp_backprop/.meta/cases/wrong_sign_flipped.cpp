@@ -1,0 +1,26 @@
+// expect: wrong_answer MlpBackprop.LossAndGradsFloat64
+// mistake: sign flipped (dL/dpred = 2 (y - pred) / (N * out))
+// why: the loss grows with pred - y, so dL/dpred = 2 (pred - y) / (N * out); with y - pred every gradient points uphill and gradient descent diverges
+#include "mlp_backprop.h"
+
+#include <cmath>
+
+namespace kata {
+
+MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& w1, const torch::Tensor& b1,
+                      const torch::Tensor& w2, const torch::Tensor& b2, const std::string& activation) {
+  auto z = torch::matmul(x, w1.t()) + b1;
+  auto h = activation == "relu" ? torch::relu(z) : torch::gelu(z);
+  auto pred = torch::matmul(h, w2.t()) + b2;
+  auto err = pred - y;
+  auto loss = err.pow(2).mean();
+  auto dpred = 2 * (y - pred) / err.numel();
+  auto dw2 = torch::matmul(dpred.t(), h);
+  auto db2 = dpred.sum(0);
+  auto dh = torch::matmul(dpred, w2);
+  auto act_grad = activation == "relu" ? (z > 0).to(z.scalar_type()) : torch::erf(z / std::sqrt(2.0)).add(1).mul(0.5) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI);
+  auto dz = dh * act_grad;
+  return {loss, torch::matmul(dz.t(), x), dz.sum(0), dw2, db2};
+}
+
+}  // namespace kata

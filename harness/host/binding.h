@@ -222,7 +222,7 @@ R call_function(const std::string& name, const char* arg_names, A&&... args) {
 
 // The checker's stand-in for a learner's module: constructed in the worker, mirrored here with the same
 // parameter and buffer names, so hidden tests load, convert and read them as usual; each method call
-// sends the current values and gets gradients for them.
+// sends the current values and mode (train() or eval()), gets gradients for them and the buffers back.
 void construct(torch::nn::Module& self, const std::string& name, const char* arg_names, List args);
 Value module_ref(const torch::nn::Module& self);
 void update_module(torch::nn::Module& self, const Value& changed);

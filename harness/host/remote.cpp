@@ -233,7 +233,7 @@ Value module_ref(const torch::nn::Module& self) {
   auto it = mirrors().find(&self);
   if (it == mirrors().end()) throw ProtocolError("a module the worker did not construct");
   return Value(List{Value("module"), Value(it->second), Value(named(self.named_parameters())),
-                    Value(named(self.named_buffers()))});
+                    Value(named(self.named_buffers())), Value(self.is_training())});
 }
 
 void update_module(torch::nn::Module& self, const Value& changed) {

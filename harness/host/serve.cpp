@@ -37,11 +37,12 @@ std::map<int64_t, Graph>& graphs() {
 
 bool is_module_ref(const Value& v) {
   auto* l = std::get_if<List>(&v.v);
-  return l && l->size() == 4 && std::holds_alternative<std::string>((*l)[0].v) && (*l)[0].as_string() == "module";
+  return l && l->size() == 5 && std::holds_alternative<std::string>((*l)[0].v) && (*l)[0].as_string() == "module";
 }
 
-// A module argument carries the checker's current parameter and buffer values: set them into the module,
-// and put the module's own parameters in their place, so that they are the leaves gradients flow to.
+// A module argument carries the checker's current parameter and buffer values and its mode (train() or
+// eval()): set them into the module, and put the module's own parameters in their place, so that they are
+// the leaves gradients flow to.
 void bind_module(Value& ref) {
   List& r = ref.as_list();
   auto it = modules().find(r[1].as_int());
@@ -64,6 +65,7 @@ void bind_module(Value& ref) {
     if (!b) throw ProtocolError("unknown buffer");
     b->set_data(pair.at(1).as_tensor().detach());
   }
+  it->second->train(r[4].as_bool());
 }
 
 int64_t next_id() {

@@ -1,0 +1,22 @@
+// expect: forbidden_call
+// why: at::_batch_norm_impl_index is the dispatch step between torch::batch_norm and the kernels (it picks cudnn, miopen or native): still LibTorch's batch norm
+#include "batch_norm.h"
+
+namespace kata {
+
+BatchNorm1dImpl::BatchNorm1dImpl(int64_t num_features, double eps, double momentum)
+    : num_features(num_features), eps(eps), momentum(momentum) {
+  weight = register_parameter("weight", torch::ones({num_features}));
+  bias = register_parameter("bias", torch::zeros({num_features}));
+  running_mean = register_buffer("running_mean", torch::zeros({num_features}));
+  running_var = register_buffer("running_var", torch::ones({num_features}));
+  num_batches_tracked = register_buffer("num_batches_tracked", torch::tensor(0, torch::kLong));
+}
+
+torch::Tensor BatchNorm1dImpl::forward(const torch::Tensor& x) {
+  if (is_training()) num_batches_tracked += 1;
+  return std::get<0>(at::_batch_norm_impl_index(x, weight, bias, running_mean, running_var, is_training(), momentum, eps,
+                                                /*cudnn_enabled=*/false));
+}
+
+}  // namespace kata

@@ -1,0 +1,36 @@
+// expect: wrong_answer BatchNorm1d.TrainingOutputFloat64
+// mistake: eps left out
+// why: eps is part of BatchNorm's definition, not only a guard against 0 / 0: the output is (x - mean) / sqrt(var + eps), slightly smaller than without it, and far smaller with eps = 0.1 or 0.5; a channel whose values are all equal gives bias with eps, NaN without
+#include "batch_norm.h"
+
+namespace kata {
+
+BatchNorm1dImpl::BatchNorm1dImpl(int64_t num_features, double eps, double momentum)
+    : num_features(num_features), eps(eps), momentum(momentum) {
+  weight = register_parameter("weight", torch::ones({num_features}));
+  bias = register_parameter("bias", torch::zeros({num_features}));
+  running_mean = register_buffer("running_mean", torch::zeros({num_features}));
+  running_var = register_buffer("running_var", torch::ones({num_features}));
+  num_batches_tracked = register_buffer("num_batches_tracked", torch::tensor(0, torch::kLong));
+}
+
+torch::Tensor BatchNorm1dImpl::forward(const torch::Tensor& x) {
+  const std::vector<int64_t> dims = x.dim() == 3 ? std::vector<int64_t>{0, 2} : std::vector<int64_t>{0};
+  auto bc = [&](const torch::Tensor& t) { return x.dim() == 3 ? t.view({1, -1, 1}) : t.view({1, -1}); };
+  torch::Tensor mean, var;
+  if (is_training()) {
+    mean = x.mean(dims);
+    var = (x - bc(mean)).pow(2).mean(dims);
+    const double n = static_cast<double>(x.numel() / x.size(1));
+    torch::NoGradGuard no_grad;
+    running_mean.mul_(1 - momentum).add_(mean, momentum);
+    running_var.mul_(1 - momentum).add_(var, momentum * n / (n - 1));
+    num_batches_tracked += 1;
+  } else {
+    mean = running_mean;
+    var = running_var;
+  }
+  return (x - bc(mean)) * torch::rsqrt(bc(var)) * bc(weight) + bc(bias);
+}
+
+}  // namespace kata

@@ -56,9 +56,9 @@ std::vector<torch::Tensor> as_list(const Inputs& in) { return {in.x, in.y, in.w1
 
 // "activation gelu, x [6, 5] float64, y [6, 3] float64, w1 [8, 5] float64, ..., seed 7"
 std::string describe_case(const Inputs& in, const std::string& act) {
-  return fmt::format("activation {}, {}", act,
-                     kata_test::describe({{"x", in.x}, {"y", in.y}, {"w1", in.w1}, {"b1", in.b1}, {"w2", in.w2},
-                                          {"b2", in.b2}}));
+  return fmt::format(
+      "activation {}, {}", act,
+      kata_test::describe({{"x", in.x}, {"y", in.y}, {"w1", in.w1}, {"b1", in.b1}, {"w2", in.w2}, {"b2", in.b2}}));
 }
 
 kata::MlpGrads learner(const Inputs& in, const std::string& act) {
@@ -130,8 +130,10 @@ TEST(MlpBackprop, LossAndGradsFloat32) {
   kata_test::explain(kata_test::Symptom::wrong_dtype,
                      "float32 in gives float32 out: build masks, constants and buffers from the inputs "
                      "(x.options(), z.scalar_type()), not as float64 tensors.");
-  kata_test::meaning(std::string("The float32 loss or gradients differ: precision lost somewhere, or the same things as in "
-                               "float64. ") + kOrder);
+  kata_test::meaning(
+      std::string("The float32 loss or gradients differ: precision lost somewhere, or the same things as in "
+                  "float64. ") +
+      kOrder);
   for (const auto& shape : kShapes)
     for (const auto& act : kActivations) KATA_ASSERT_OK(reference_diff(random_inputs(shape, torch::kFloat32), act));
 }
@@ -140,15 +142,17 @@ TEST(MlpBackprop, MatchesAutograd) {
   kata_test::meaning(
       "Yours differs from what autograd computes for the plain forward, torch::mse_loss(act(x w1^T + b1) w2^T + "
       "b2, y), with act torch::relu or torch::gelu (exact).");
-  for (const auto& shape : kShapes) {
-    for (const auto& act : kActivations) {
-      auto in = random_inputs(shape, torch::kFloat64);
-      Inputs leaves = in;
-      for (auto* t : {&leaves.w1, &leaves.b1, &leaves.w2, &leaves.b2}) *t = t->detach().clone().requires_grad_(true);
-      auto loss = forward_loss(leaves, act);
-      auto grads = torch::autograd::grad({loss}, {leaves.w1, leaves.b1, leaves.w2, leaves.b2});
-      KATA_ASSERT_OK(outputs_diff(learner(in, act), {loss.detach(), grads[0], grads[1], grads[2], grads[3]},
-                                  describe_case(in, act), " against autograd"));
+  for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+    for (const auto& shape : kShapes) {
+      for (const auto& act : kActivations) {
+        auto in = random_inputs(shape, dtype);
+        Inputs leaves = in;
+        for (auto* t : {&leaves.w1, &leaves.b1, &leaves.w2, &leaves.b2}) *t = t->detach().clone().requires_grad_(true);
+        auto loss = forward_loss(leaves, act);
+        auto grads = torch::autograd::grad({loss}, {leaves.w1, leaves.b1, leaves.w2, leaves.b2});
+        KATA_ASSERT_OK(outputs_diff(learner(in, act), {loss.detach(), grads[0], grads[1], grads[2], grads[3]},
+                                    describe_case(in, act), " against autograd"));
+      }
     }
   }
 }
@@ -174,9 +178,9 @@ TEST(MlpBackprop, NonContiguousInputs) {
       // slice of a wider batch of features.
       auto wide = torch::randn({shape.n, shape.in + 3}, torch::kFloat64);
       wide.narrow(1, 2, shape.in).copy_(in.x);
-      Inputs views{wide.narrow(1, 2, shape.in),          kata_test::non_contiguous(in.y),
-                   kata_test::non_contiguous(in.w1),     kata_test::non_contiguous(in.b1),
-                   kata_test::non_contiguous(in.w2),     kata_test::non_contiguous(in.b2)};
+      Inputs views{wide.narrow(1, 2, shape.in),      kata_test::non_contiguous(in.y),
+                   kata_test::non_contiguous(in.w1), kata_test::non_contiguous(in.b1),
+                   kata_test::non_contiguous(in.w2), kata_test::non_contiguous(in.b2)};
       KATA_ASSERT_OK(reference_diff(views, in, act));
     }
   }
@@ -205,8 +209,8 @@ TEST(MlpBackprop, FiniteDifferences) {
         return forward_loss(p, act);
       };
       auto numeric = (moved(eps) - moved(-eps)) / (2 * eps);
-      auto predicted = (got.dw1 * v[0]).sum() + (got.db1 * v[1]).sum() + (got.dw2 * v[2]).sum() +
-                       (got.db2 * v[3]).sum();
+      auto predicted =
+          (got.dw1 * v[0]).sum() + (got.db1 * v[1]).sum() + (got.dw2 * v[2]).sum() + (got.db2 * v[3]).sum();
       // Central differences are exact to ~1e-12 here (eps^2 times the third derivative); the rounding of the
       // two losses divided by 2 eps is ~1e-10.
       KATA_ASSERT_OK(diff(predicted, numeric, "<(dw1, db1, dw2, db2), v> against (L(p + eps v) - L(p - eps v)) / 2 eps",
@@ -251,7 +255,8 @@ TEST(MlpBackprop, DeadReluUnitsGetNoGradient) {
     auto dw2 = got.dw2.index_select(1, dead);
     KATA_ASSERT_OK(diff(dw1, torch::zeros_like(dw1), "dw1 rows 0 and 2 (units whose z < 0 for every example)", desc));
     KATA_ASSERT_OK(diff(db1, torch::zeros_like(db1), "db1 at units 0 and 2 (z < 0 for every example)", desc));
-    KATA_ASSERT_OK(diff(dw2, torch::zeros_like(dw2), "dw2 columns 0 and 2 (units whose h = 0 for every example)", desc));
+    KATA_ASSERT_OK(
+        diff(dw2, torch::zeros_like(dw2), "dw2 columns 0 and 2 (units whose h = 0 for every example)", desc));
   }
 }
 

@@ -23,7 +23,8 @@ MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torc
   } else {
     dz = torch::empty_like(z);
     auto iter = at::TensorIteratorConfig().add_output(dz).add_input(dh).add_input(z).build();
-    (*decltype(at::native::GeluBackwardKernel)::DEFAULT)(iter, at::native::GeluType::None);  // the CPU kernel's function pointer
+    // the CPU kernel's function pointer, held by the stub
+    (*decltype(at::native::GeluBackwardKernel)::DEFAULT)(iter, at::native::GeluType::None);
   }
   return {loss, torch::matmul(dz.t(), x), dz.sum(0), torch::matmul(dpred.t(), h), dpred.sum(0)};
 }

@@ -23,7 +23,8 @@ MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torc
     auto node = std::make_shared<torch::autograd::generated::GeluBackward0>();
     node->self_ = torch::autograd::SavedVariable(z, /*is_output=*/false);
     node->approximate = "none";
-    node->add_next_edge(torch::autograd::Edge(node, 0));  // any valid edge: apply computes only the outputs that have one
+    // any valid edge: apply computes only the outputs that have one
+    node->add_next_edge(torch::autograd::Edge(node, 0));
     dz = node->apply({dh})[0];
   }
   return {loss, torch::matmul(dz.t(), x), dz.sum(0), torch::matmul(dpred.t(), h), dpred.sum(0)};

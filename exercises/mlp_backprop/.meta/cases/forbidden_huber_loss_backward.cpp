@@ -12,10 +12,11 @@ MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torc
   auto h = activation == "relu" ? torch::relu(z) : torch::gelu(z);
   auto pred = torch::matmul(h, w2.t()) + b2;
   auto loss = torch::mse_loss(pred, y);
-  auto dpred = 2 * at::huber_loss_backward(torch::ones({}, pred.options()), pred, y, at::Reduction::Mean, /*delta=*/1e30);
+  auto one = torch::ones({}, pred.options());
+  auto dpred = 2 * at::huber_loss_backward(one, pred, y, at::Reduction::Mean, /*delta=*/1e30);
   auto dh = torch::matmul(dpred, w2);
-  auto act_grad = activation == "relu" ? (z > 0).to(z.scalar_type())
-                                       : torch::erf(z / std::sqrt(2.0)).add(1).mul(0.5) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI);
+  auto gelu_grad = 0.5 * (1 + torch::erf(z / std::sqrt(2.0))) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI);
+  auto act_grad = activation == "relu" ? (z > 0).to(z.scalar_type()) : gelu_grad;
   auto dz = dh * act_grad;
   return {loss, torch::matmul(dz.t(), x), dz.sum(0), torch::matmul(dpred.t(), h), dpred.sum(0)};
 }

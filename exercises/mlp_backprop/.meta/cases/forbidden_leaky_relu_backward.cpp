@@ -15,8 +15,9 @@ MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torc
   auto loss = err.pow(2).mean();
   auto dpred = 2 * err / err.numel();
   auto dh = torch::matmul(dpred, w2);
+  auto gelu_grad = 0.5 * (1 + torch::erf(z / std::sqrt(2.0))) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI);
   auto dz = activation == "relu" ? at::leaky_relu_backward(dh, z, /*negative_slope=*/0.0, /*self_is_result=*/false)
-                                 : dh * (torch::erf(z / std::sqrt(2.0)).add(1).mul(0.5) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI));
+                                 : dh * gelu_grad;
   return {loss, torch::matmul(dz.t(), x), dz.sum(0), torch::matmul(dpred.t(), h), dpred.sum(0)};
 }
 

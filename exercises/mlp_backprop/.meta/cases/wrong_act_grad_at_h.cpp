@@ -19,8 +19,8 @@ MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torc
   auto db2 = dpred.sum(0);
   auto dh = torch::matmul(dpred, w2);
   auto u = h;  // the activation's output, taken for its input
-  auto act_grad = activation == "relu" ? (u > 0).to(u.scalar_type())
-                                       : torch::erf(u / std::sqrt(2.0)).add(1).mul(0.5) + u * torch::exp(-u * u / 2) / std::sqrt(2 * M_PI);
+  auto gelu_grad = 0.5 * (1 + torch::erf(u / std::sqrt(2.0))) + u * torch::exp(-u * u / 2) / std::sqrt(2 * M_PI);
+  auto act_grad = activation == "relu" ? (u > 0).to(u.scalar_type()) : gelu_grad;
   auto dz = dh * act_grad;
   return {loss, torch::matmul(dz.t(), x), dz.sum(0), dw2, db2};
 }

@@ -18,7 +18,8 @@ MlpGrads mlp_backprop(const torch::Tensor& x, const torch::Tensor& y, const torc
   auto dw2 = torch::matmul(dpred.t(), h);
   auto db2 = dpred.sum(0);
   auto dh = torch::matmul(dpred, w2);
-  auto act_grad = activation == "relu" ? (z > 0).to(z.scalar_type()) : torch::erf(z / std::sqrt(2.0)).add(1).mul(0.5) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI);
+  auto gelu_grad = 0.5 * (1 + torch::erf(z / std::sqrt(2.0))) + z * torch::exp(-z * z / 2) / std::sqrt(2 * M_PI);
+  auto act_grad = activation == "relu" ? (z > 0).to(z.scalar_type()) : gelu_grad;
   auto dz = dh * act_grad;
   return {loss, torch::matmul(dz.t(), x), dz.sum(0), dw2, db2};
 }

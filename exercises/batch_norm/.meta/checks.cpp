@@ -222,7 +222,8 @@ TEST(BatchNorm1d, TrainingGradients) {
                      "functions of x, and dL/dx goes through them too (it is what makes each channel's gradient "
                      "sum to zero). Detach only what goes into the running statistics, not the statistics you "
                      "normalise with.");
-  kata_test::meaning("A gradient w.r.t. x, weight or bias in training mode differs from autograd's through the reference.");
+  kata_test::meaning(
+      "A gradient w.r.t. x, weight or bias in training mode differs from autograd's through the reference.");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (const auto& k : kTrainCases) {
       auto m = make_modules(k.config, dtype);
@@ -435,23 +436,27 @@ TEST(BatchNorm1d, EdgeShapes) {
 TEST(BatchNorm1d, NonContiguousInput) {
   kata_test::meaning(
       "x as a view gives other results: a [N, C, L] made by transposing a [N, L, C] tensor (channels-last "
-      "storage), a transposed [N, C], or every other column of a wider tensor. .view() or data_ptr indexing "
+      "storage), every other value of a wider tensor, or a transposed [N, C]. .view() or data_ptr indexing "
       "assumes a memory layout; use reshape, or reduce over the dims directly.");
+  // The same values as x, laid out otherwise.
+  auto channels_last = [](const torch::Tensor& x) { return x.transpose(1, 2).contiguous().transpose(1, 2); };
+  auto strided = [](const torch::Tensor& x) { return torch::stack({x, x}, /*dim=*/-1).select(/*dim=*/-1, 0); };
+  auto transposed = [](const torch::Tensor& x) { return kata_test::non_contiguous(x); };
+  struct View {
+    Case k;
+    std::function<torch::Tensor(const torch::Tensor&)> make;
+  };
+  const std::vector<View> views = {{{{3, 4, 5}, {4, 1e-5, 0.1}}, channels_last},
+                                   {{{2, 3, 4}, {3, 1e-3, 0.3}}, strided},
+                                   {{{5, 3}, {3, 1e-5, 0.1}}, transposed}};
   for (bool training : {true, false}) {
-    for (const auto& k : std::vector<Case>{{{3, 4, 5}, {4, 1e-5, 0.1}}, {{5, 3}, {3, 1e-5, 0.1}}, {{2, 3, 4}, {3, 1e-3, 0.3}}}) {
+    for (const auto& [k, make] : views) {
       auto m = make_modules(k.config, torch::kFloat64, /*random_state=*/true);
       if (m.error) FAIL() << load_failure(m);
       m.learner->train(training);
       m.reference->train(training);
       auto x = random_x(k.shape, torch::kFloat64);
-      torch::Tensor view;
-      if (k.shape.size() == 3 && k.config.eps < 1e-4) {
-        view = x.transpose(1, 2).contiguous().transpose(1, 2);  // [N, L, C] storage
-      } else if (k.shape.size() == 3) {
-        view = torch::stack({x, x}, /*dim=*/-1).select(/*dim=*/-1, 0);  // every other value of a wider tensor
-      } else {
-        view = kata_test::non_contiguous(x);
-      }
+      auto view = make(x);
       const std::string what_case = describe_call(m, view);
       auto want = m.reference->forward(x);
       KATA_ASSERT_OK(diff(m.learner->forward(view), want, "output", what_case));

@@ -21,7 +21,7 @@ torch::Tensor BatchNorm1dImpl::forward(const torch::Tensor& x) {
     mean = x.mean(dims);
     var = (x - mean.view(shape)).pow(2).mean(dims);                                 // biased: / n
     const double n = static_cast<double>(x.numel() / x.size(1));
-    torch::NoGradGuard no_grad;                                                     // the running stats are not in the graph
+    torch::NoGradGuard no_grad;                                                     // running stats: no graph
     running_mean.mul_(1 - momentum).add_(mean, /*alpha=*/momentum);                 // in place: the registered buffers
     running_var.mul_(1 - momentum).add_(var, /*alpha=*/momentum * n / (n - 1));     // unbiased: * n / (n - 1)
     num_batches_tracked += 1;

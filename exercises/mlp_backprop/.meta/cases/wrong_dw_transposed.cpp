@@ -1,6 +1,6 @@
 // expect: wrong_answer MlpBackprop.LossAndGradsFloat64
 // mistake: weight gradients transposed (x^T dz and h^T dpred)
-// why: a gradient has its parameter's shape: w1 is [hidden, in] and z = x w1^T, so dw1 = dz^T x ([hidden, N] x [N, in]); x^T dz is its transpose, [in, hidden], and likewise dw2 = dpred^T h, not h^T dpred. An optimiser step w1 -= lr * dw1 then fails, or silently broadcasts in a square layer
+// why: a gradient has its parameter's shape: w1 is [hidden, in] and z = x w1^T, so dw1 = dz^T x ([hidden, N] x [N, in]); x^T dz is its transpose, [in, hidden], and likewise dw2 = dpred^T h, not h^T dpred; an optimiser step w1 -= lr * dw1 then fails on the shapes, or, in a square layer, silently steps along the transpose
 #include "mlp_backprop.h"
 
 #include <cmath>

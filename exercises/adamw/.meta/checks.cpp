@@ -59,7 +59,8 @@ Scenario make_scenario(const std::vector<ParamSpec>& specs, int64_t steps, const
     auto p = torch::randn(spec.shape, torch::TensorOptions().dtype(spec.dtype));
     if (spec.transposed) p = kata_test::non_contiguous(p);
     s.params.push_back(p);
-    std::string part = fmt::format("{} (gradients randn * {}", kata_test::describe(fmt::format("p{}", i), p), spec.grad_scale);
+    std::string part =
+        fmt::format("{} (gradients randn * {}", kata_test::describe(fmt::format("p{}", i), p), spec.grad_scale);
     if (spec.never_grad) part += ", never a grad";
     if (!spec.no_grad_steps.empty()) part += fmt::format(", no grad at steps {}", fmt::join(spec.no_grad_steps, ", "));
     parts.push_back(part + ")");
@@ -119,7 +120,8 @@ std::optional<std::string> diff_trajectories(const kata::AdamWTrace& got, const 
   for (size_t i = 0; i < n; ++i) {
     auto mine = trajectory(got, i);
     if (!mine) return fmt::format("parameter p{} is missing from a step's record\ncase: {}", i, description);
-    for (const auto& [want, against] : {std::pair{&libtorch, "torch::optim::AdamW"}, std::pair{&reference, "the reference"}}) {
+    for (const auto& [want, against] :
+         {std::pair{&libtorch, "torch::optim::AdamW"}, std::pair{&reference, "the reference"}}) {
       auto what = fmt::format("p{} after each step (dim 0 = step - 1) vs. {}", i, against);
       if (auto e = diff(*mine, *trajectory(*want, i), what, description)) {
         if (i < initial.size() && mine->equal(initial[i].unsqueeze(0).expand_as(*mine))) {
@@ -187,7 +189,8 @@ TEST(AdamW, LargeEps) {
       "outside the square root, to the bias-corrected sqrt(v_hat). sqrt(v_hat + eps), or the Adam paper's "
       "'efficient' form (step size lr * sqrt(1 - beta2^t) / (1 - beta1^t) with eps added to the uncorrected "
       "sqrt(v)), give other updates.");
-  std::vector<ParamSpec> specs = {{{5, 2}, torch::kFloat64, 1e-3}, {{4}, torch::kFloat64, 1e-2}, {{3}, torch::kFloat64, 1.0}};
+  std::vector<ParamSpec> specs = {
+      {{5, 2}, torch::kFloat64, 1e-3}, {{4}, torch::kFloat64, 1e-2}, {{3}, torch::kFloat64, 1.0}};
   KATA_ASSERT_OK(check_steps(make_scenario(specs, 10, options(1e-2, 0.9, 0.999, 1e-3, 0.1))));
 }
 
@@ -219,7 +222,8 @@ TEST(AdamW, MixedDtypes) {
   kata_test::explain(kata_test::Symptom::wrong_dtype,
                      "Each parameter keeps its own dtype: make each one's state with zeros_like(p).");
   kata_test::meaning("One optimiser holding float32 and float64 parameters must update each in its own dtype.");
-  std::vector<ParamSpec> specs = {{{3, 4}, torch::kFloat32, 1.0}, {{5}, torch::kFloat64, 1e-2}, {{2}, torch::kFloat32, 10.0}};
+  std::vector<ParamSpec> specs = {
+      {{3, 4}, torch::kFloat32, 1.0}, {{5}, torch::kFloat64, 1e-2}, {{2}, torch::kFloat32, 10.0}};
   KATA_ASSERT_OK(check_steps(make_scenario(specs, 8, kMain)));
 }
 
@@ -230,7 +234,8 @@ TEST(AdamW, GradientsUnchanged) {
       "read it). Use the out-of-place forms (g * g, addcmul_ into v).");
   auto s = make_scenario(three_params(torch::kFloat64), 4, kMain);
   auto got = with_learner(s);
-  if (got.grads.size() != s.grads.size()) FAIL() << "the driver recorded the wrong number of steps\ncase: " << s.description;
+  if (got.grads.size() != s.grads.size())
+    FAIL() << "the driver recorded the wrong number of steps\ncase: " << s.description;
   for (size_t step = 0; step < s.grads.size(); ++step)
     for (size_t i = 0; i < s.grads[step].size(); ++i)
       KATA_ASSERT_OK(diff(i < got.grads[step].size() ? got.grads[step][i] : torch::Tensor(), s.grads[step][i],
@@ -279,7 +284,8 @@ TEST(AdamW, TrainsModel) {
   const int64_t in = 3, hidden = 16, out = 2, n = 24, steps = 50;
   const auto o = options(1e-2, 0.9, 0.99, 1e-8, 0.1);
   auto x = torch::randn({n, in}, torch::kFloat64);
-  auto y = 2.0 * torch::sin(torch::matmul(x, torch::randn({in, out}, torch::kFloat64))) + 0.1 * torch::randn({n, out}, torch::kFloat64);
+  auto y = 2.0 * torch::sin(torch::matmul(x, torch::randn({in, out}, torch::kFloat64))) +
+           0.1 * torch::randn({n, out}, torch::kFloat64);
   auto libtorch_model = make_model(in, hidden, out);
   auto reference_model = copy_of(libtorch_model, in, hidden, out);
   auto learner_model = copy_of(libtorch_model, in, hidden, out);

@@ -30,13 +30,13 @@ void AdamW::step() {
     auto& v = state_->v[i];
     const int64_t t = ++state_->t[i];
 
-    p.mul_(1.0 - o.lr * o.weight_decay);                     // decoupled weight decay
-    m.mul_(o.beta1).add_(g, /*alpha=*/1.0 - o.beta1);        // m = b1 m + (1 - b1) g
+    p.mul_(1.0 - o.lr * o.weight_decay);                      // decoupled weight decay
+    m.mul_(o.beta1).add_(g, /*alpha=*/1.0 - o.beta1);         // m = b1 m + (1 - b1) g
     v.mul_(o.beta2).addcmul_(g, g, /*value=*/1.0 - o.beta2);  // v = b2 v + (1 - b2) g^2
-    const double bc1 = 1.0 - std::pow(o.beta1, t);           // bias corrections
+    const double bc1 = 1.0 - std::pow(o.beta1, t);            // bias corrections
     const double bc2 = 1.0 - std::pow(o.beta2, t);
-    auto denom = (v / bc2).sqrt() + o.eps;                   // sqrt(v_hat) + eps, like p
-    p.sub_(o.lr * (m / bc1) / denom);                        // p -= lr m_hat / (sqrt(v_hat) + eps)
+    auto denom = (v / bc2).sqrt() + o.eps;  // sqrt(v_hat) + eps, like p
+    p.sub_(o.lr * (m / bc1) / denom);       // p -= lr m_hat / (sqrt(v_hat) + eps)
   }
 }
 

@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
-#include <chrono>
 
 #include "../mistake_header.h"
 
@@ -47,6 +48,19 @@ std::vector<std::string> reproduced(const Observed& failed, const std::vector<st
   return same;
 }
 
+// CPU seconds this process and its reaped workers have used. Mistakes are budgeted in CPU time, not wall
+// time: on a loaded machine the same mistakes take longer on the clock, and the verdict must not change.
+double cpu_seconds_used() {
+  double total = 0;
+  for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage used{};
+    getrusage(who, &used);
+    total += static_cast<double>(used.ru_utime.tv_sec + used.ru_stime.tv_sec) +
+             static_cast<double>(used.ru_utime.tv_usec + used.ru_stime.tv_usec) / 1e6;
+  }
+  return total;
+}
+
 }  // namespace
 
 std::vector<KnownMistake> known_mistakes(const fs::path& libraries, const fs::path& cases) {
@@ -63,12 +77,10 @@ std::vector<KnownMistake> known_mistakes(const fs::path& libraries, const fs::pa
 
 std::map<std::string, std::vector<KnownMistake>> match_mistakes(const std::vector<KnownMistake>& mistakes,
                                                                 const Observed& failed, const Limits& limits,
-                                                                double budget_seconds) {
+                                                                double cpu_budget_seconds) {
   if (failed.empty()) return {};
-  auto start = std::chrono::steady_clock::now();
-  auto out_of_time = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > budget_seconds;
-  };
+  const double start = cpu_seconds_used();
+  auto out_of_time = [&] { return cpu_seconds_used() - start > cpu_budget_seconds; };
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   auto* collect = new Collect;  // owned by GoogleTest
   listeners.Append(collect);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli.h"
@@ -80,16 +81,18 @@ void setup_list(CLI::App& app, Context& ctx) {
       fmt::print("{}\n", nlohmann::json{{"exercises", out}}.dump(2));
       return;
     }
-    Table table({{"id"},
-                 {"title", Table::Align::left, 2},
-                 {"topic", Table::Align::left, 1},
-                 {"level"},
-                 {"min", Table::Align::right},
-                 {"status"}});
-    for (const auto& e : catalogue.all()) {
-      std::string status = status_of(judged, ws, e);
-      if (ctx.color() && status == "solved") status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
-      table.add({e.id, e.title, e.topic, e.difficulty, std::to_string(e.minutes), status});
+    // Grouped by topic, each topic a row of its own: the titles get the width a topic column would take.
+    std::map<std::string, std::vector<const Exercise*>> by_topic;
+    for (const auto& e : catalogue.all()) by_topic[e.topic].push_back(&e);
+    Table table({{"id"}, {"title", Table::Align::left, 1}, {"level"}, {"min", Table::Align::right}, {"status"}});
+    for (const auto& [topic, exercises] : by_topic) {
+      table.add({topic + ":", "", "", "", ""});
+      for (const auto* e : exercises) {
+        std::string status = status_of(judged, ws, *e);
+        if (ctx.color() && status == "solved")
+          status = fmt::format(fmt::fg(fmt::terminal_color::green), "{}", status);
+        table.add({"  " + e->id, e->title, e->difficulty, std::to_string(e->minutes), status});
+      }
     }
     fmt::print("{}\n{}", readiness_summary(ctx, catalogue), table.render());
   });

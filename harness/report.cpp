@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "table.h"
@@ -38,6 +39,20 @@ std::string indent(const std::string& text, const std::string& prefix, size_t ma
   return out;
 }
 
+// The known mistakes named at other failed checks than `lead`, each once, with the first check naming it: a
+// second bug in the same program.
+std::string other_mistakes(const Judgement& j, const Check& lead, const Style& style) {
+  std::set<std::string> seen = {lead.mistake->id};
+  for (const auto& m : lead.also) seen.insert(m.id);
+  std::string out;
+  for (const auto& c : j.checks) {
+    if (c.passed || !c.mistake || !seen.insert(c.mistake->id).second) continue;
+    out += hanging("    - ", fmt::format("{} ({})", c.mistake->name, c.name));
+  }
+  if (out.empty()) return "";
+  return paint(hanging("  ", "Other failed checks match more known mistakes:"), fmt::emphasis::bold, style) + out;
+}
+
 // What the learner reads first: the known mistake their values match, or the most specific finding.
 std::string diagnosis(const Judgement& j, const Style& style) {
   const Check* c = leading_failure(j);
@@ -45,7 +60,7 @@ std::string diagnosis(const Judgement& j, const Style& style) {
   auto bold = fmt::emphasis::bold;
   if (c->mistake && c->also.empty())
     return paint(hanging("  ", "Your output matches a known mistake: " + c->mistake->name), bold, style) +
-           hanging("    ", c->mistake->why);
+           hanging("    ", c->mistake->why) + other_mistakes(j, *c, style);
   if (c->mistake) {  // mistakes that give the same values on these inputs: none is more likely
     std::string out = paint(
         hanging("  ", fmt::format("Your output matches {} known mistakes, the same on these inputs:",
@@ -53,7 +68,7 @@ std::string diagnosis(const Judgement& j, const Style& style) {
         bold, style);
     out += hanging("    - ", c->mistake->name);
     for (const auto& m : c->also) out += hanging("    - ", m.name);
-    return out;
+    return out + other_mistakes(j, *c, style);
   }
   return paint(hanging("  ", c->findings.front()), bold, style);
 }
@@ -89,7 +104,7 @@ std::string verdict_label(Verdict v, const Style& style) {
 std::string render(const Judgement& j, const Style& style) {
   std::string out;
   if (!style.compact)
-    out += fmt::format("{} · {} · seed {} · compiled in {:.1f} s · ran in {:.1f} s\n", j.exercise, j.source.string(),
+    out += fmt::format("{} · {}\nseed {} · compiled in {:.1f} s · ran in {:.1f} s\n", j.exercise, j.source.string(),
                        j.seed, j.compile_seconds, j.run_seconds);
   if (j.verdict == Verdict::forbidden_call) {
     std::istringstream lines(j.message);

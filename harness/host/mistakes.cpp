@@ -100,16 +100,29 @@ std::map<std::string, std::vector<KnownMistake>> match_mistakes(const std::vecto
     if (check != lead) rest.push_back(check);
   std::map<std::string, std::vector<size_t>> matching;  // check -> mistakes
   std::vector<int> score(mistakes.size(), 0);
+  auto try_on = [&](size_t m, const std::vector<std::string>& checks) {
+    for (const auto& check : reproduced(failed, checks, run(mistakes[m], checks))) {
+      matching[check].push_back(m);
+      ++score[m];
+    }
+  };
   for (size_t m = 0; m < mistakes.size() && !out_of_time(); ++m) {
     if (reproduced(failed, {lead}, run(mistakes[m], {lead})).empty()) continue;
     matching[lead].push_back(m);
     score[m] = 1;
-    if (rest.empty()) continue;
-    for (const auto& check : reproduced(failed, rest, run(mistakes[m], rest))) {
-      matching[check].push_back(m);
-      ++score[m];
-    }
+    if (!rest.empty()) try_on(m, rest);
   }
+
+  // A program can hold more than one bug (a debugging exercise's partial fix). When the lead is explained
+  // but other failed checks are not, the other mistakes try those: each remaining bug is then named at a
+  // check that it alone fails.
+  std::vector<std::string> unexplained;
+  for (const auto& check : rest)
+    if (!matching.count(check)) unexplained.push_back(check);
+  if (matching.count(lead) && !unexplained.empty())
+    for (size_t m = 0; m < mistakes.size() && !out_of_time(); ++m)
+      if (score[m] == 0) try_on(m, unexplained);
+
   std::map<std::string, std::vector<KnownMistake>> named;
   for (const auto& [check, candidates] : matching) {
     int best = 0;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <set>
 
 namespace kata_remote {
 namespace {
@@ -62,6 +63,9 @@ struct Session::Worker {
   kata_wire::FrameReader reader;
   bool loaded = false;
   bool trusted = false;  // forked to run known mistakes, never the learner's code
+  // What it has loaded: loading a library again is a no-op for dlopen, so its bindings would not register
+  // again and the calls would go to the library loaded last.
+  std::set<std::string> libraries;
 
   ~Worker() {
     for (int fd : {rpc, out, err})
@@ -125,7 +129,7 @@ void Session::serve_with(const std::string& learner_so, const Limits& limits) {
   total_output_ = 0;
   record_ = CheckRecord{};
   // Never into the learner's worker: what its code left behind could change the mistake's answers.
-  if (worker_ && worker_->loaded && worker_->trusted) {
+  if (worker_ && worker_->loaded && worker_->trusted && !worker_->libraries.count(learner_so)) {
     try {
       load_learner();
       return;
@@ -160,6 +164,7 @@ void Session::start_worker() {
 }
 
 void Session::load_learner() {
+  worker_->libraries.insert(config_.learner_so);
   kata_wire::write_frame(worker_->rpc, Value(List{Value("load"), Value(config_.learner_so)}));
   Value loaded = await_reply();
   const List& l = loaded.as_list();

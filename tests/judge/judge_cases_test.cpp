@@ -324,6 +324,34 @@ TEST(Judge, FindingsNameWhatTheCheckSaw) {
   }
 }
 
+// A half-fixed debugging exercise with two bugs, in a combination no known mistake has: each is named at the
+// check that it alone fails (buggy_attention isolates each of its bugs in a check of its own).
+TEST(Judge, TwoBugsAreBothNamed) {
+  if ((std::string(",") + KATA_BUILT_EXERCISES + ",").find(",buggy_attention,") == std::string::npos)
+    GTEST_SKIP() << "buggy_attention is not in this build";
+  std::ifstream in(fs::path(KATA_SOURCE_DIR) / "exercises/buggy_attention/.meta/cases/ok_four_one_line_fixes.cpp");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replace("y.transpose(1, 2).reshape({B, Tq, C})", "y.reshape({B, Tq, C})");  // the colleague's merge
+  replace("std::sqrt(static_cast<double>(head_size))", "static_cast<double>(head_size)");  // not a listed bug
+  TempSource source("two_bugs", text);
+  auto run = judge({"buggy_attention", source.path, "wrong_answer", ""});
+  ASSERT_FALSE(run.report.is_discarded()) << run.err;
+  auto named_at = [&](const std::string& check, const std::string& id) {
+    auto c = failed_check(run, check);
+    if (c.is_null() || c["mistake"].is_null()) return false;
+    bool named = c["mistake"]["id"] == id;
+    for (const auto& also : c["also_matches"]) named |= also["id"] == id;
+    return named;
+  };
+  EXPECT_TRUE(named_at("BuggyAttention.HeadMerge", "left_merge")) << run.report.dump(2);
+  EXPECT_TRUE(named_at("BuggyAttention.ScaleByHeadSize", "scale_by_head_size_without_sqrt")) << run.report.dump(2);
+}
+
 // Advice tied to a symptom shows only when the symptom is there: a wrong scale factor gets no overflow or
 // dtype advice; a NaN output gets the overflow advice of the check for large scores.
 TEST(Judge, ExplanationsOnlyWithTheirSymptom) {

@@ -30,8 +30,8 @@ using Observed = std::map<std::string, std::vector<kata_test::Observation>>;
 // (the one the report leads with) are tried on the others; when those leave failed checks unexplained, the
 // remaining mistakes are tried on these (a second bug in the same program). If nothing reproduces the first
 // check, no mistake is named. Several remain when they are the same on these inputs (two ways to the same
-// NaN). Stops trying mistakes once they have used `cpu_budget_seconds` of
-// CPU time (with the host's own), so that a loaded machine names the same mistakes, only later.
+// NaN). Stops trying mistakes once they have used `cpu_budget_seconds` of CPU time (with the host's own),
+// so that a loaded machine names the same mistakes, only later.
 std::map<std::string, std::vector<KnownMistake>> match_mistakes(const std::vector<KnownMistake>& mistakes,
                                                                 const Observed& failed, const Limits& limits,
                                                                 double cpu_budget_seconds);

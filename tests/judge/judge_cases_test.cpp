@@ -337,7 +337,7 @@ TEST(Judge, TwoBugsAreBothNamed) {
     text.replace(at, from.size(), to);
   };
   replace("y.transpose(1, 2).reshape({B, Tq, C})", "y.reshape({B, Tq, C})");  // the colleague's merge
-  replace("std::sqrt(static_cast<double>(head_size))", "static_cast<double>(head_size)");  // not a listed bug
+  replace("std::sqrt(static_cast<double>(head_size))", "static_cast<double>(head_size)");  // a wrong fix
   TempSource source("two_bugs", text);
   auto run = judge({"buggy_attention", source.path, "wrong_answer", ""});
   ASSERT_FALSE(run.report.is_discarded()) << run.err;

@@ -96,6 +96,14 @@ std::string failed_checks(const nlohmann::json& report) {
 
 class JudgeCase : public ::testing::TestWithParam<Case> {};
 
+// Whether a check of the JSON report names the known mistake `id`, alone or among equally good matches.
+bool names_mistake(const nlohmann::json& check, const std::string& id) {
+  if (check.is_null() || check["mistake"].is_null()) return false;
+  bool named = check["mistake"]["id"] == id;
+  for (const auto& also : check["also_matches"]) named |= also["id"] == id;
+  return named;
+}
+
 TEST_P(JudgeCase, GetsItsVerdict) {
   const Case& c = GetParam();
   auto run = judge(c);
@@ -122,10 +130,7 @@ TEST_P(JudgeCase, GetsItsVerdict) {
   // the JSON gives for a failed check.
   if (!c.mistake.empty()) {
     bool named = false;
-    for (const auto& check : run.report["checks"]) {
-      if (!check["mistake"].is_null()) named |= check["mistake"]["id"] == c.mistake;
-      for (const auto& also : check["also_matches"]) named |= also["id"] == c.mistake;
-    }
+    for (const auto& check : run.report["checks"]) named |= names_mistake(check, c.mistake);
     EXPECT_TRUE(named) << "expected the judge to name the known mistake " << c.mistake << "\n" << context;
   }
 }
@@ -341,15 +346,9 @@ TEST(Judge, TwoBugsAreBothNamed) {
   TempSource source("two_bugs", text);
   auto run = judge({"buggy_attention", source.path, "wrong_answer", ""});
   ASSERT_FALSE(run.report.is_discarded()) << run.err;
-  auto named_at = [&](const std::string& check, const std::string& id) {
-    auto c = failed_check(run, check);
-    if (c.is_null() || c["mistake"].is_null()) return false;
-    bool named = c["mistake"]["id"] == id;
-    for (const auto& also : c["also_matches"]) named |= also["id"] == id;
-    return named;
-  };
-  EXPECT_TRUE(named_at("BuggyAttention.HeadMerge", "left_merge")) << run.report.dump(2);
-  EXPECT_TRUE(named_at("BuggyAttention.ScaleByHeadSize", "scale_by_head_size_without_sqrt")) << run.report.dump(2);
+  EXPECT_TRUE(names_mistake(failed_check(run, "BuggyAttention.HeadMerge"), "left_merge")) << run.report.dump(2);
+  EXPECT_TRUE(names_mistake(failed_check(run, "BuggyAttention.ScaleByHeadSize"), "scale_by_head_size_without_sqrt"))
+      << run.report.dump(2);
 }
 
 // Advice tied to a symptom shows only when the symptom is there: a wrong scale factor gets no overflow or

@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace kata {
 
@@ -30,6 +32,25 @@ inline std::optional<MistakeHeader> read_mistake_header(const std::filesystem::p
   std::string id = case_file.stem().string();
   if (id.rfind("wrong_", 0) == 0) id = id.substr(6);
   return MistakeHeader{id, name, why};
+}
+
+// A wrong case with several bugs (a partial fix of a debugging exercise) lists the known mistakes the
+// judge must name somewhere in its report: "// names: left_merge, left_scale" in its first lines.
+inline std::vector<std::string> read_named_mistakes(const std::filesystem::path& case_file) {
+  std::ifstream in(case_file);
+  std::string line;
+  for (int i = 0; i < 5 && std::getline(in, line); ++i) {
+    if (line.rfind("// names: ", 0) != 0) continue;
+    std::vector<std::string> ids;
+    std::istringstream list(line.substr(10));
+    for (std::string id; std::getline(list, id, ',');) {
+      id.erase(0, id.find_first_not_of(' '));
+      id.erase(id.find_last_not_of(' ') + 1);
+      if (!id.empty()) ids.push_back(id);
+    }
+    return ids;
+  }
+  return {};
 }
 
 }  // namespace kata

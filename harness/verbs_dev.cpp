@@ -32,6 +32,7 @@ struct Expectation {
   std::string verdict;  // or "not_accepted" for the stub
   std::string check;    // for a wrong answer: a check that must fail
   std::string mistake;  // the known mistake the judge must name first, if the file is one
+  std::vector<std::string> names;  // known mistakes some failed check must name ("// names: a, b")
 };
 
 std::string read_file(const fs::path& path) {
@@ -50,7 +51,7 @@ std::optional<Expectation> read_expectation(const std::string& exercise, const f
   std::smatch m;
   if (!std::regex_match(first, m, expect)) return std::nullopt;
   auto mistake = read_mistake_header(file);
-  return Expectation{exercise, file, m[1], m[2], mistake ? mistake->id : ""};
+  return Expectation{exercise, file, m[1], m[2], mistake ? mistake->id : "", read_named_mistakes(file)};
 }
 
 // What an exercise's folder must hold; each problem as one line.
@@ -80,6 +81,13 @@ std::vector<std::string> completeness(const Exercise& e, const std::vector<Expec
   return problems;
 }
 
+// Whether a failed check names the known mistake `id`, alone or among equally good matches.
+bool names(const Check& c, const std::string& id) {
+  if (c.passed || !c.mistake) return false;
+  auto is_it = [&](const Mistake& m) { return m.id == id; };
+  return is_it(*c.mistake) || std::any_of(c.also.begin(), c.also.end(), is_it);
+}
+
 // "" when the judgement is what the file promised, else what went wrong.
 std::string mismatch(const Expectation& want, const Judgement& got) {
   std::string verdict = to_string(got.verdict);
@@ -95,11 +103,13 @@ std::string mismatch(const Expectation& want, const Judgement& got) {
                                [&](const Check& c) { return c.name == want.check && !c.passed; });
     if (failed == got.checks.end()) return fmt::format("{} passed, but the file promises it fails", want.check);
   }
+  for (const auto& id : want.names)
+    if (std::none_of(got.checks.begin(), got.checks.end(), [&](const Check& c) { return names(c, id); }))
+      return fmt::format("no failed check names the known mistake {}", id);
   if (want.mistake.empty()) return "";
   const Check* leading = leading_failure(got);
   if (!leading || !leading->mistake) return "the judge names no known mistake, not this one";
-  auto named = [&](const Mistake& m) { return m.id == want.mistake; };
-  if (!named(*leading->mistake) && std::none_of(leading->also.begin(), leading->also.end(), named))
+  if (!names(*leading, want.mistake))
     return fmt::format("the judge names the known mistake {} (in {}), not this one", leading->mistake->id,
                        leading->name);
   return "";

@@ -16,6 +16,8 @@
 #include <map>
 #include <regex>
 
+#include "mistake_header.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,6 +28,7 @@ struct Case {
   std::string verdict;  // expected; "not_accepted" for a stub
   std::string check;    // for wrong_answer: a check that must be among the failed ones
   std::string mistake;  // for a named mistake ("// mistake: ..."): its id, which the judge must name
+  std::vector<std::string> names;  // for several bugs ("// names: a, b"): mistakes some check must name
 };
 
 // What ctest shows for a case: its file, not GoogleTest's dump of the struct's bytes.
@@ -38,10 +41,8 @@ Case read_case(const std::string& exercise, const fs::path& file) {
   static const std::regex expect(R"(^// expect: (\w+)(?: (\S+))?\s*$)");
   std::smatch m;
   if (!std::regex_match(first, m, expect)) return {exercise, file, "missing '// expect:' line", "", ""};
-  std::string mistake;
-  for (std::string line; mistake.empty() && std::getline(in, line) && line.rfind("//", 0) == 0;)
-    if (line.rfind("// mistake: ", 0) == 0) mistake = file.stem().string().substr(std::string("wrong_").size());
-  return {exercise, file, m[1], m[2], mistake};
+  auto mistake = kata::read_mistake_header(file);
+  return {exercise, file, m[1], m[2], mistake ? mistake->id : "", kata::read_named_mistakes(file)};
 }
 
 std::vector<Case> all_cases() {
@@ -132,6 +133,11 @@ TEST_P(JudgeCase, GetsItsVerdict) {
     bool named = false;
     for (const auto& check : run.report["checks"]) named |= names_mistake(check, c.mistake);
     EXPECT_TRUE(named) << "expected the judge to name the known mistake " << c.mistake << "\n" << context;
+  }
+  for (const auto& id : c.names) {
+    bool named = false;
+    for (const auto& check : run.report["checks"]) named |= names_mistake(check, id);
+    EXPECT_TRUE(named) << "expected a failed check to name the known mistake " << id << "\n" << context;
   }
 }
 

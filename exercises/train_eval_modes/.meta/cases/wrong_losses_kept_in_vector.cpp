@@ -1,0 +1,54 @@
+// expect: wrong_answer TrainEvalModes.NoGraphOutlivesItsStep
+// mistake: the batch losses kept as tensors in a vector and averaged at the end
+// why: the same leak as total = total + loss: every kept loss tensor keeps its step's whole autograd graph alive until the epoch ends; keep numbers (loss.item<double>()) or detached tensors (loss.detach())
+#include "train_eval_modes.h"
+
+namespace kata {
+namespace F = torch::nn::functional;
+
+double train_epoch(ProbeNet& model, const torch::Tensor& x, const torch::Tensor& y, int64_t batch_size, double lr) {
+  model->train();
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(lr));
+  const int64_t n = x.size(0);
+  std::vector<torch::Tensor> losses;  // one per batch
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t end = std::min(start + batch_size, n);
+    auto xb = x.slice(/*dim=*/0, start, end);  // (B, in_features)
+    auto yb = y.slice(/*dim=*/0, start, end);  // (B)
+
+    optimizer.zero_grad();
+    auto loss = F::cross_entropy(model->forward(xb), yb);
+    loss.backward();
+    optimizer.step();
+
+    losses.push_back(loss);
+  }
+  return torch::stack(losses).mean().item<double>();
+}
+
+double evaluate(ProbeNet& model, const torch::Tensor& x, const torch::Tensor& y, int64_t batch_size) {
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const int64_t n = x.size(0);
+  double total = 0.0;  // sum of the per-row losses
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t end = std::min(start + batch_size, n);
+    auto logits = model->forward(x.slice(/*dim=*/0, start, end));
+    auto loss = F::cross_entropy(logits, y.slice(/*dim=*/0, start, end), F::CrossEntropyFuncOptions().reduction(torch::kSum));
+    total += loss.item<double>();
+  }
+  return total / static_cast<double>(n);
+}
+
+History fit(ProbeNet& model, const torch::Tensor& x_train, const torch::Tensor& y_train, const torch::Tensor& x_val,
+            const torch::Tensor& y_val, const FitConfig& cfg) {
+  History history;
+  model->train();
+  for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
+    history.train_loss.push_back(train_epoch(model, x_train, y_train, cfg.batch_size, cfg.lr));
+    history.val_loss.push_back(evaluate(model, x_val, y_val, cfg.batch_size));
+  }
+  return history;
+}
+
+}  // namespace kata

@@ -28,12 +28,13 @@ namespace {
 using kata_test::diff;
 using kata_test::Tolerance;
 
-// Differently written correct programs (a hand-written clip, optim::SGD, a layer norm or the linear layers by
-// hand, the branch multiplied by 1/sqrt(depth) or divided by sqrt(depth), normal_ instead of randn) agree with the
-// reference to ~1e-13 over these short float64 runs; float32 ones to ~1e-5. Every bug and every mask moves the
-// compared values by 1e-2 relative or more.
+// Measured over 200 data seeds on the runs below (2026-12-02): the two differently written right programs of
+// .meta/cases (optim::SGD with the clip written out and normal_ draws; a hand-written layer norm, matmul layers,
+// autograd::grad) agree with the reference to 2e-11 relative in float64 (7e-10 on the one-row edge runs) and to
+// 2.1e-4 in float32, a margin of 140 and 50 under these bounds. The bugs and masks are named by the first four
+// checks, which compare one piece at the float64 default (1e-10) or 1e-12, and change that piece by far more.
 const Tolerance kTrainFloat64{1e-7, 1e-9};
-const Tolerance kTrainFloat32{2e-3, 1e-5};
+const Tolerance kTrainFloat32{1e-2, 1e-4};
 
 struct Arch {
   int64_t in, width, depth, out;
@@ -102,8 +103,8 @@ template <class P>
 std::optional<std::string> diff_params(const kata::Params& got, const P& want, const std::string& when,
                                        const std::string& description, std::optional<Tolerance> tol = {}) {
   const size_t depth = want.w1.size();
-  const bool blocks = got.w1.size() == depth && got.b1.size() == depth && got.w2.size() == depth &&
-                      got.b2.size() == depth;
+  const bool blocks =
+      got.w1.size() == depth && got.b1.size() == depth && got.w2.size() == depth && got.b2.size() == depth;
   if (auto e = kata_test::property(
           blocks, "number of residual blocks " + when,
           fmt::format("{}: w1, b1, w2, b2 hold {}, {}, {}, {} tensors, expected depth = {} each\ncase: {}", when,
@@ -229,8 +230,8 @@ std::optional<std::string> compare_step(const kata::Params& p, const Data& d, do
   auto got = kata::train_step(p, d.x, d.y, lr, max_grad_norm);
   auto scalar = [](double v) { return torch::tensor(v, torch::kFloat64); };
   if (auto e = diff(scalar(got.loss), scalar(want.loss), "loss returned by train_step", description, tol)) return e;
-  if (auto e = diff(scalar(got.grad_norm), scalar(want.grad_norm), "grad_norm returned by train_step", description,
-                    tol))
+  if (auto e =
+          diff(scalar(got.grad_norm), scalar(want.grad_norm), "grad_norm returned by train_step", description, tol))
     return e;
   return diff_params(got.params, want.params, "after train_step", description, tol);
 }
@@ -249,8 +250,7 @@ TEST(ExplodingGradients, TrainStepClipsBeforeUpdate) {
       auto p = random_params(a, torch::kFloat64, 1.5);
       auto d = make_data(16, a, torch::kFloat64, target_scale);
       const double lr = 0.05 + 0.1 * torch::rand({1}, torch::kFloat64).item<double>();
-      const double norm =
-          reference::kata::train_step(as_reference(p), d.x.clone(), d.y.clone(), lr, 1e300).grad_norm;
+      const double norm = reference::kata::train_step(as_reference(p), d.x.clone(), d.y.clone(), lr, 1e300).grad_norm;
       const double max_grad_norm = norm / times_over;
       KATA_ASSERT_OK(compare_step(
           p, d, lr, max_grad_norm,
@@ -288,7 +288,8 @@ TEST(ExplodingGradients, TrainFloat64) {
       "parameters). Every one of the colleague's bugs shows here; the four checks above each show one of them "
       "alone. If they pass, train must use the pieces as the contract says: init_parameters(cfg, seed) converted "
       "to x's dtype, then per step learning_rate(s, cfg) and train_step on the full batch, keeping its parameters.");
-  for (const auto& r : {TrainCase{config({4, 16, 4, 1}, 16, 4, 0.08, 1.0), 32}, TrainCase{config({3, 8, 3, 2}, 12, 1, 0.1, 0.5), 24}}) {
+  for (const auto& r :
+       {TrainCase{config({4, 16, 4, 1}, 16, 4, 0.08, 1.0), 32}, TrainCase{config({3, 8, 3, 2}, 12, 1, 0.1, 0.5), 24}}) {
     KATA_ASSERT_OK(compare_training(r, torch::kFloat64, kTrainFloat64));
   }
 }
@@ -298,7 +299,8 @@ TEST(ExplodingGradients, TrainFloat32) {
                      "float32 data must give a float32 run: convert the float64 initial parameters to x's dtype "
                      "and build every other tensor from x's options.");
   kata_test::meaning("The float32 training run differs from the reference's in float32.");
-  KATA_ASSERT_OK(compare_training(TrainCase{config({4, 16, 4, 1}, 12, 3, 0.08, 1.0), 32}, torch::kFloat32, kTrainFloat32));
+  KATA_ASSERT_OK(
+      compare_training(TrainCase{config({4, 16, 4, 1}, 12, 3, 0.08, 1.0), 32}, torch::kFloat32, kTrainFloat32));
 }
 
 TEST(ExplodingGradients, Gradients) {
@@ -355,8 +357,7 @@ TEST(ExplodingGradients, EdgeShapes) {
   for (const auto& a : std::vector<Arch>{{1, 2, 1, 3}, {2, 3, 1, 1}}) {
     auto p = random_params(a, torch::kFloat64);
     auto x = torch::randn({1, a.in}, torch::kFloat64);
-    KATA_ASSERT_OK(diff(kata::forward(p, x), reference::kata::forward(as_reference(p), x.clone()),
-                        "output of forward",
+    KATA_ASSERT_OK(diff(kata::forward(p, x), reference::kata::forward(as_reference(p), x.clone()), "output of forward",
                         fmt::format("forward({}, {})", describe_arch(a), kata_test::describe("x", x))));
     KATA_ASSERT_OK(compare_training(TrainCase{config(a, 3, 1, 0.05, 1.0), 1}, torch::kFloat64, kTrainFloat64));
   }

@@ -1,0 +1,51 @@
+#include "silent_shapes.h"
+
+namespace kata {
+
+torch::Tensor to_time_major(const torch::Tensor& x) { return x.permute({0, 2, 1}); }  // (N, C, T) -> (N, T, C)
+
+torch::Tensor smoothing_kernel(int64_t T, double decay) {
+  auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  auto lag = torch::arange(T, opts).unsqueeze(1) - torch::arange(T, opts).unsqueeze(0);  // (T, T): t - j
+  auto k = torch::pow(decay, lag.clamp_min(0)) * (lag >= 0);
+  return k / k.sum(/*dim=*/1, /*keepdim=*/true);  // (T, T) / (T, 1): row t by its own sum
+}
+
+torch::Tensor standardise(const torch::Tensor& features) {  // over the examples, dim 0
+  auto mean = features.mean(/*dim=*/0, /*keepdim=*/true);
+  auto std = features.std(/*dim=*/0, /*unbiased=*/false, /*keepdim=*/true);
+  return (features - mean) / std;
+}
+
+torch::Tensor mse(const torch::Tensor& pred, const torch::Tensor& target) {
+  return (pred.squeeze(1) - target).pow(2).mean();  // (N) - (N), not (N, 1) - (N) = (N, N)
+}
+
+torch::Tensor make_features(const torch::Tensor& x, double decay) {
+  auto xt = to_time_major(x);  // (N, T, C)
+  const int64_t T = xt.size(1);
+  auto smoothed = torch::matmul(smoothing_kernel(T, decay).to(x.scalar_type()), xt);  // (N, T, C)
+  return standardise(smoothed.select(/*dim=*/1, T - 1));                           // (N, C)
+}
+
+FitResult fit(const torch::Tensor& x, const torch::Tensor& y, double decay, int64_t steps, double lr) {
+  auto features = make_features(x, decay);
+  auto weight = torch::zeros({features.size(1), 1}, features.options()).requires_grad_(true);
+  auto bias = torch::zeros({1}, features.options()).requires_grad_(true);
+  FitResult result;
+  for (int64_t step = 0; step < steps; ++step) {
+    auto loss = mse(torch::matmul(features, weight) + bias, y);
+    result.losses.push_back(loss.item<double>());
+    loss.backward();
+    torch::NoGradGuard no_grad;
+    weight -= lr * weight.grad();
+    bias -= lr * bias.grad();
+    weight.grad().zero_();
+    bias.grad().zero_();
+  }
+  result.weight = weight.detach();
+  result.bias = bias.detach();
+  return result;
+}
+
+}  // namespace kata

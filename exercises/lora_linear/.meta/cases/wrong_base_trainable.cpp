@@ -1,0 +1,35 @@
+// expect: wrong_answer LoRALinear.Parameters
+// mistake: the base weight and bias left trainable
+// why: register_parameter defaults to requires_grad true, so the pretrained layer is trained along with the adapter: an optimizer over parameters() updates it, and its gradient and Adam moments cost the memory LoRA exists to save; register weight and bias with requires_grad false
+#include "lora_linear.h"
+
+namespace kata {
+
+LoRALinearImpl::LoRALinearImpl(int64_t in_features, int64_t out_features, int64_t rank, int64_t alpha)
+    : rank(rank), alpha(alpha) {
+  torch::nn::Linear base(in_features, out_features);  // the pretrained layer's init
+  weight = register_parameter("weight", base->weight.detach().clone());  // (out, in)
+  bias = register_parameter("bias", base->bias.detach().clone());        // (out)
+  auto a = torch::empty({rank, in_features});
+  torch::nn::init::kaiming_uniform_(a, /*a=*/std::sqrt(5.0));                // as nn.Linear's weight (peft)
+  lora_A = register_parameter("lora_A", a);                                  // (r, in)
+  lora_B = register_parameter("lora_B", torch::zeros({out_features, rank})); // (out, r): starts as a no-op
+}
+
+torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
+  auto y = torch::nn::functional::linear(x, weight, bias);  // (..., out) the frozen layer
+  if (merged) return y;                                     // weight already holds the update
+  const double scaling = static_cast<double>(alpha) / rank;
+  return y + scaling * x.matmul(lora_A.t()).matmul(lora_B.t());  // (..., in) -> (..., r) -> (..., out)
+}
+
+torch::Tensor LoRALinearImpl::merge() {
+  if (merged) return weight;
+  torch::NoGradGuard no_grad;
+  const double scaling = static_cast<double>(alpha) / rank;
+  weight.add_(lora_B.matmul(lora_A), /*alpha=*/scaling);  // (out, r) @ (r, in) = (out, in)
+  merged = true;
+  return weight;
+}
+
+}  // namespace kata

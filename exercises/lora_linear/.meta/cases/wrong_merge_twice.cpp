@@ -1,0 +1,34 @@
+// expect: wrong_answer LoRALinear.Merge
+// mistake: a second merge() folds the update in again
+// why: merge() must check merged first (peft warns "Already merged. Nothing to do."): a second call on an unguarded merge adds (alpha / rank) B A once more, so the weight holds the update twice; return weight unchanged when merged
+#include "lora_linear.h"
+
+namespace kata {
+
+LoRALinearImpl::LoRALinearImpl(int64_t in_features, int64_t out_features, int64_t rank, int64_t alpha)
+    : rank(rank), alpha(alpha) {
+  torch::nn::Linear base(in_features, out_features);  // the pretrained layer's init, then frozen
+  weight = register_parameter("weight", base->weight.detach().clone(), /*requires_grad=*/false);  // (out, in)
+  bias = register_parameter("bias", base->bias.detach().clone(), /*requires_grad=*/false);        // (out)
+  auto a = torch::empty({rank, in_features});
+  torch::nn::init::kaiming_uniform_(a, /*a=*/std::sqrt(5.0));                // as nn.Linear's weight (peft)
+  lora_A = register_parameter("lora_A", a);                                  // (r, in)
+  lora_B = register_parameter("lora_B", torch::zeros({out_features, rank})); // (out, r): starts as a no-op
+}
+
+torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
+  auto y = torch::nn::functional::linear(x, weight, bias);  // (..., out) the frozen layer
+  if (merged) return y;                                     // weight already holds the update
+  const double scaling = static_cast<double>(alpha) / rank;
+  return y + scaling * x.matmul(lora_A.t()).matmul(lora_B.t());  // (..., in) -> (..., r) -> (..., out)
+}
+
+torch::Tensor LoRALinearImpl::merge() {
+  torch::NoGradGuard no_grad;
+  const double scaling = static_cast<double>(alpha) / rank;
+  weight.add_(lora_B.matmul(lora_A), /*alpha=*/scaling);  // (out, r) @ (r, in) = (out, in)
+  merged = true;
+  return weight;
+}
+
+}  // namespace kata

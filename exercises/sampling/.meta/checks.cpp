@@ -33,6 +33,13 @@ std::string values(const torch::Tensor& t) {
   return fmt::format("[{}]", fmt::join(parts, ", "));
 }
 
+// "[[1, 3, 3], [0.5, -inf, 2]]"
+std::string rows_of(const torch::Tensor& t) {
+  std::vector<std::string> rows;
+  for (int64_t b = 0; b < t.size(0); ++b) rows.push_back(values(t[b]));
+  return fmt::format("[{}]", fmt::join(rows, ", "));
+}
+
 // "temperature 0.5, top_k 0, top_p 1, u [0.55, 0.75, 0.95], logits [3, 3] float64, u [3] float64, seed 7"
 std::string describe_case(const torch::Tensor& logits, const Config& c, const torch::Tensor& u,
                           const std::string& note = "") {
@@ -146,7 +153,7 @@ TEST(Sampling, TopKMask) {
                  torch::rand({4, 1}, torch::kFloat64) * 4 - 2)
                     .index_select(1, perm)
                     .to(dtype);
-    const std::string note = "ties at the k-th value";
+    const std::string note = "ties at the k-th value, logits " + rows_of(tied);
     KATA_ASSERT_OK(check_top_k(tied, 2, note));
     KATA_ASSERT_OK(check_top_k(tied, 1, note));
     KATA_ASSERT_OK(check_top_k(tied, 4, note));
@@ -175,9 +182,7 @@ TEST(Sampling, TopPMask) {
                                 {0.7, 0.1, 0.1, 0.05, 0.05}},
                                dtype)
                  .index_select(1, perm);
-    const std::string note =
-        "probabilities (before the columns were shuffled) [0.1, 0.4, 0.05, 0.3, 0.15], [0.3, 0.2, 0.3, 0.1, 0.1], "
-        "[0, 0.5, 0.25, 0, 0.25], [0.7, 0.1, 0.1, 0.05, 0.05]";
+    const std::string note = "probabilities " + rows_of(torch::softmax(x.to(torch::kFloat64), -1));
     KATA_ASSERT_OK(check_top_p(x, 0.65, note));
     KATA_ASSERT_OK(check_top_p(x, 0.2, note));
     KATA_ASSERT_OK(check_top_p(x, 0.77, note));

@@ -19,9 +19,8 @@ torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
   return torch::nn::functional::linear(x, weight, bias);
 }
 
-torch::Tensor LoRALinearImpl::merge() {
+void LoRALinearImpl::merge() {
   // TODO: fold the scaled update into weight, once
-  return weight;
 }
 
 }  // namespace kata

@@ -32,10 +32,10 @@ struct LoRALinearImpl : torch::nn::Module {
   // Folds the adapter into the base layer for inference:
   //   weight += (alpha / rank) * lora_B lora_A      (in place, outside autograd; weight stays frozen)
   // and marks the module merged, so forward stops adding the adapter path: forward's output is the same
-  // before and after, up to rounding. lora_A and lora_B are left as they are. Returns weight itself, after
-  // the update (the judge reads the merged weight from this return value). Calling merge() on a merged
-  // module changes nothing and returns weight.
-  torch::Tensor merge();
+  // before and after, up to rounding. The update goes into the registered parameter itself, so
+  // named_parameters() and a saved state_dict hold the merged weight (the judge reads it there).
+  // lora_A and lora_B are left as they are. Calling merge() on a merged module changes nothing.
+  void merge();
 
   int64_t rank, alpha;
   bool merged = false;

@@ -192,9 +192,10 @@ Value to_value(const A& a) {
   return Marshal<std::decay_t<A>>::to(a);
 }
 
+// The sides pass a call's arguments as std::forward_as_tuple(...), which an empty argument list fits too.
 template <class... A>
-List to_values(const A&... a) {
-  return List{to_value(a)...};
+List to_values(const std::tuple<A&...>& args) {
+  return std::apply([](const A&... a) { return List{to_value(a)...}; }, args);
 }
 
 // A reply that does not decode is the worker's doing: that worker is ended and the check fails as a
@@ -209,33 +210,43 @@ decltype(auto) decoding(F&& f) {
   }
 }
 
+// Writes what the worker reports as changed into the caller's arguments, from `first` on in `changed`.
+template <class... A>
+void update_arguments(const std::tuple<A&...>& args, const List& changed, size_t first) {
+  if (changed.size() != first + sizeof...(A)) throw ProtocolError("the worker's reply lists the wrong arguments");
+  std::apply(
+      [&](A&... a) {
+        size_t i = first;
+        (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(a), changed[i++]), ...);
+      },
+      args);
+}
+
 template <class R, class... A>
-R call_function(const std::string& name, const char* arg_names, A&&... args) {
+R call_function(const std::string& name, const char* arg_names, std::tuple<A&...> args) {
   return decoding([&]() -> R {
-    Reply reply = call(name, arg_names, List{to_value(args)...});
-    if (reply.changed.size() != sizeof...(A)) throw ProtocolError("the worker's reply lists the wrong arguments");
-    size_t i = 0;
-    (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(args), reply.changed[i++]), ...);
+    Reply reply = call(name, arg_names, to_values(args));
+    update_arguments(args, reply.changed, 0);
     if constexpr (!std::is_void_v<R>) return Marshal<R>::from(reply.result);
   });
 }
 
 // The checker's stand-in for a learner's module: constructed in the worker, mirrored here with the same
 // parameter and buffer names, so hidden tests load, convert and read them as usual; each method call
-// sends the current values and mode (train() or eval()), gets gradients for them and the buffers back.
+// sends the current values and mode (train() or eval()), gets gradients for them back, and the values of
+// both as the method left them (an update in place, such as a LoRA merge, shows here as it does there).
 void construct(torch::nn::Module& self, const std::string& name, const char* arg_names, List args);
 Value module_ref(const torch::nn::Module& self);
 void update_module(torch::nn::Module& self, const Value& changed);
 
 template <class R, class... A>
-R call_method(torch::nn::Module& self, const std::string& name, const char* arg_names, A&&... args) {
+R call_method(torch::nn::Module& self, const std::string& name, const char* arg_names, std::tuple<A&...> args) {
   return decoding([&]() -> R {
-    Reply reply = call(name, arg_names, List{module_ref(self), to_value(args)...});
-    if (reply.changed.size() != sizeof...(A) + 1)
-      throw ProtocolError("the worker's reply lists the wrong arguments");
+    List values = to_values(args);
+    values.insert(values.begin(), module_ref(self));
+    Reply reply = call(name, arg_names, std::move(values));
+    update_arguments(args, reply.changed, 1);
     update_module(self, reply.changed[0]);
-    size_t i = 1;
-    (Marshal<std::decay_t<A>>::update(const_cast<std::decay_t<A>&>(args), reply.changed[i++]), ...);
     if constexpr (!std::is_void_v<R>) return Marshal<R>::from(reply.result);
   });
 }
@@ -283,7 +294,8 @@ int64_t keep_module(std::shared_ptr<torch::nn::Module> module);
 std::shared_ptr<torch::nn::Module> resolve_module(const Value& ref);
 // The module's parameters and buffers, as the checker mirrors them.
 Value describe_module(int64_t id, const torch::nn::Module& module);
-Value module_buffers(const torch::nn::Module& module);
+// The values of the module's registered parameters and buffers, by name, as a method left them.
+Value module_values(const torch::nn::Module& module);
 
 template <class Impl, class... A>
 struct ModuleRegistration {
@@ -312,7 +324,7 @@ struct MethodRegistration {
       auto call = [&](A... a) -> R { return ((*module).*method)(std::forward<A>(a)...); };
       List rest(args.begin() + 1, args.end()), rest_changed;
       Value result = invoke<R, decltype(call), A...>(call, rest, rest_changed, std::index_sequence_for<A...>{});
-      changed = List{module_buffers(*module)};
+      changed = List{module_values(*module)};
       changed.insert(changed.end(), rest_changed.begin(), rest_changed.end());
       return result;
     });
@@ -320,8 +332,6 @@ struct MethodRegistration {
 };
 
 }  // namespace kata_remote
-
-#define KATA_UNPAREN(...) __VA_ARGS__
 
 // KATA_BIND_STRUCT(kata::TrainConfig, c.steps, c.batch_size, ...): `c` names the struct in the field list.
 #define KATA_BIND_STRUCT(T, ...)                                  \
@@ -335,14 +345,14 @@ struct MethodRegistration {
 #if defined(KATA_CHECKER_SIDE)
 
 #define KATA_BIND_FUNCTION(R, name, params, args) \
-  R kata::name params { return kata_remote::call_function<R>(#name, #args, KATA_UNPAREN args); }
-#define KATA_BIND_MODULE(Name, params, args)                                         \
-  kata::Name##Impl::Name##Impl params {                                              \
-    kata_remote::construct(*this, #Name, #args, kata_remote::to_values(KATA_UNPAREN args)); \
+  R kata::name params { return kata_remote::call_function<R>(#name, #args, std::forward_as_tuple args); }
+#define KATA_BIND_MODULE(Name, params, args)                                                         \
+  kata::Name##Impl::Name##Impl params {                                                              \
+    kata_remote::construct(*this, #Name, #args, kata_remote::to_values(std::forward_as_tuple args)); \
   }
-#define KATA_BIND_METHOD(Name, R, method, params, args) \
-  R kata::Name##Impl::method params {                                   \
-    return kata_remote::call_method<R>(*this, #Name "." #method, #args, KATA_UNPAREN args); \
+#define KATA_BIND_METHOD(Name, R, method, params, args)                                              \
+  R kata::Name##Impl::method params {                                                                \
+    return kata_remote::call_method<R>(*this, #Name "." #method, #args, std::forward_as_tuple args); \
   }
 
 #elif defined(KATA_WORKER_SIDE)

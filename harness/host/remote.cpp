@@ -140,12 +140,6 @@ std::string describe_call(const std::string& name, std::string arg_names, const 
   return fmt::format("{}({}), seed {}", name, fmt::join(parts, ", "), kata_test::run_seed());
 }
 
-List named(const torch::OrderedDict<std::string, torch::Tensor>& tensors) {
-  List l;
-  for (const auto& t : tensors) l.push_back(Value(List{Value(t.key()), Value(t.value())}));
-  return l;
-}
-
 }  // namespace
 
 Value snapshot(const Value& v) {
@@ -232,15 +226,19 @@ void construct(torch::nn::Module& self, const std::string& name, const char* arg
 Value module_ref(const torch::nn::Module& self) {
   auto it = mirrors().find(&self);
   if (it == mirrors().end()) throw ProtocolError("a module the worker did not construct");
-  return Value(List{Value("module"), Value(it->second), Value(named(self.named_parameters())),
-                    Value(named(self.named_buffers())), Value(self.is_training())});
+  return Value(List{Value("module"), Value(it->second), Value(kata_wire::named(self.named_parameters())),
+                    Value(kata_wire::named(self.named_buffers())), Value(self.is_training())});
 }
 
 void update_module(torch::nn::Module& self, const Value& changed) {
+  auto params = self.named_parameters();
   auto buffers = self.named_buffers();
   for (const auto& entry : changed.as_list()) {
-    const List& b = entry.as_list();
-    if (torch::Tensor* mine = buffers.find(b.at(0).as_string())) overwrite(*mine, b.at(1).as_tensor());
+    const List& v = entry.as_list();
+    const std::string& name = v.at(0).as_string();
+    torch::Tensor* mine = params.find(name);
+    if (!mine) mine = buffers.find(name);
+    if (mine) overwrite(*mine, v.at(1).as_tensor());
   }
 }
 
@@ -268,7 +266,7 @@ Value Marshal<torch::nn::Sequential>::to(const torch::nn::Sequential& model) {
       throw std::logic_error("a binding cannot send a " + child->name() + " layer");
     }
   }
-  return Value(List{Value(std::move(layers)), Value(named(model->named_parameters()))});
+  return Value(List{Value(std::move(layers)), Value(kata_wire::named(model->named_parameters()))});
 }
 
 torch::nn::Sequential Marshal<torch::nn::Sequential>::from(const Value& v) {
@@ -301,7 +299,7 @@ torch::nn::Sequential Marshal<torch::nn::Sequential>::from(const Value& v) {
 }
 
 Value Marshal<torch::nn::Sequential>::changed(const Value&, const torch::nn::Sequential& model) {
-  return Value(named(model->named_parameters()));
+  return Value(kata_wire::named(model->named_parameters()));
 }
 
 void Marshal<torch::nn::Sequential>::update(torch::nn::Sequential& model, const Value& v) {

@@ -180,17 +180,18 @@ std::shared_ptr<torch::nn::Module> resolve_module(const Value& ref) {
   return it->second;
 }
 
-Value module_buffers(const torch::nn::Module& module) {
-  List buffers;
-  for (const auto& b : module.named_buffers()) buffers.push_back(Value(List{Value(b.key()), Value(b.value())}));
-  return Value(std::move(buffers));
+Value module_values(const torch::nn::Module& module) {
+  List values = kata_wire::named(module.named_parameters());
+  List buffers = kata_wire::named(module.named_buffers());
+  values.insert(values.end(), buffers.begin(), buffers.end());
+  return Value(std::move(values));
 }
 
 Value describe_module(int64_t id, const torch::nn::Module& module) {
   List params;
   for (const auto& p : module.named_parameters())
     params.push_back(Value(List{Value(p.key()), Value(p.value()), Value(p.value().requires_grad())}));
-  return Value(List{Value(id), Value(std::move(params)), module_buffers(module)});
+  return Value(List{Value(id), Value(std::move(params)), Value(kata_wire::named(module.named_buffers()))});
 }
 
 void serve(int rpc_fd, const kata::Protections& protections) {

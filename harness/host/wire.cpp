@@ -233,6 +233,12 @@ std::vector<torch::Tensor*> tensors_in(Value& value) {
   return found;
 }
 
+List named(const torch::OrderedDict<std::string, torch::Tensor>& tensors) {
+  List l;
+  for (const auto& t : tensors) l.push_back(Value(List{Value(t.key()), Value(t.value())}));
+  return l;
+}
+
 std::string encode(const Value& value) {
   std::string out;
   encode_into(out, value);

@@ -3,6 +3,7 @@
 // frame is a ProtocolError, never a crash or an unbounded allocation.
 #pragma once
 
+#include <torch/ordered_dict.h>
 #include <torch/types.h>
 
 #include <cstdint>
@@ -51,6 +52,9 @@ constexpr uint64_t kMaxFrameBytes = 1ULL << 30;
 // Every tensor in a value, depth first: the order in which both sides number the tensors of a call (the
 // checker's inputs and the worker's leaves must line up, so there is only this one way to walk a value).
 std::vector<torch::Tensor*> tensors_in(Value& value);
+
+// [[name, tensor], ...]: how a module's parameters and buffers travel.
+List named(const torch::OrderedDict<std::string, torch::Tensor>& tensors);
 
 std::string encode(const Value& value);
 Value decode(const std::string& bytes);

@@ -22,12 +22,11 @@ torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
   return torch::nn::functional::linear(x, w, bias);
 }
 
-torch::Tensor LoRALinearImpl::merge() {
+void LoRALinearImpl::merge() {
   if (!merged) {
     weight.data().add_(lora_B.data().mm(lora_A.data()) * (double(alpha) / double(rank)));
     merged = true;
   }
-  return weight;
 }
 
 }  // namespace kata

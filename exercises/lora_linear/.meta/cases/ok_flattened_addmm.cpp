@@ -34,12 +34,11 @@ torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
   return y.reshape(shape);
 }
 
-torch::Tensor LoRALinearImpl::merge() {
-  if (merged) return weight;
+void LoRALinearImpl::merge() {
+  if (merged) return;
   torch::NoGradGuard no_grad;
   weight.addmm_(lora_B, lora_A, /*beta=*/1, /*alpha=*/static_cast<double>(alpha) / static_cast<double>(rank));
   merged = true;
-  return weight;
 }
 
 }  // namespace kata

@@ -23,13 +23,12 @@ torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
   return y + scaling * x.matmul(lora_B.t()).matmul(lora_A.t());  // (..., in) -> (..., r) -> (..., out)
 }
 
-torch::Tensor LoRALinearImpl::merge() {
-  if (merged) return weight;
+void LoRALinearImpl::merge() {
+  if (merged) return;
   torch::NoGradGuard no_grad;
   const double scaling = static_cast<double>(alpha) / rank;
   weight.add_(lora_A.matmul(lora_B), /*alpha=*/scaling);  // (out, r) @ (r, in) = (out, in): A up, B down
   merged = true;
-  return weight;
 }
 
 }  // namespace kata

@@ -23,11 +23,10 @@ torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
   return y + scaling * x.matmul(lora_A.t()).matmul(lora_B.t());  // (..., in) -> (..., r) -> (..., out)
 }
 
-torch::Tensor LoRALinearImpl::merge() {
+void LoRALinearImpl::merge() {
   torch::NoGradGuard no_grad;
   const double scaling = static_cast<double>(alpha) / rank;
   weight.add_(lora_B.matmul(lora_A), /*alpha=*/scaling);  // (out, r) @ (r, in) = (out, in)
-  return weight;
 }
 
 }  // namespace kata

@@ -1,6 +1,6 @@
 // expect: wrong_answer LoRALinear.Merge
 // mistake: a second merge() folds the update in again
-// why: merge() must check merged first (peft warns "Already merged. Nothing to do."): a second call on an unguarded merge adds (alpha / rank) B A once more, so the weight holds the update twice; return weight unchanged when merged
+// why: merge() must check merged first (peft warns "Already merged. Nothing to do."): a second call on an unguarded merge adds (alpha / rank) B A once more, so the weight holds the update twice; return at once when merged
 #include "lora_linear.h"
 
 namespace kata {
@@ -23,12 +23,11 @@ torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
   return y + scaling * x.matmul(lora_A.t()).matmul(lora_B.t());  // (..., in) -> (..., r) -> (..., out)
 }
 
-torch::Tensor LoRALinearImpl::merge() {
+void LoRALinearImpl::merge() {
   torch::NoGradGuard no_grad;
   const double scaling = static_cast<double>(alpha) / rank;
   weight.add_(lora_B.matmul(lora_A), /*alpha=*/scaling);  // (out, r) @ (r, in) = (out, in)
   merged = true;
-  return weight;
 }
 
 }  // namespace kata

@@ -1,0 +1,34 @@
+// expect: wrong_answer LoRALinear.Merge
+// mistake: merge() assigns a new tensor to the weight member instead of updating the registered parameter
+// why: weight = weight + scaling * B A makes the member point at a new tensor, so this module's forward uses the merged values, but the parameter registered as "weight" is the old tensor: named_parameters(), state_dict() and a saved checkpoint still hold the unmerged weight, and the shipped model loses the adapter; update in place under a torch::NoGradGuard: weight.add_(lora_B.matmul(lora_A), scaling)
+#include "lora_linear.h"
+
+namespace kata {
+
+LoRALinearImpl::LoRALinearImpl(int64_t in_features, int64_t out_features, int64_t rank, int64_t alpha)
+    : rank(rank), alpha(alpha) {
+  torch::nn::Linear base(in_features, out_features);  // the pretrained layer's init, then frozen
+  weight = register_parameter("weight", base->weight.detach().clone(), /*requires_grad=*/false);  // (out, in)
+  bias = register_parameter("bias", base->bias.detach().clone(), /*requires_grad=*/false);        // (out)
+  auto a = torch::empty({rank, in_features});
+  torch::nn::init::kaiming_uniform_(a, /*a=*/std::sqrt(5.0));                // as nn.Linear's weight (peft)
+  lora_A = register_parameter("lora_A", a);                                  // (r, in)
+  lora_B = register_parameter("lora_B", torch::zeros({out_features, rank})); // (out, r): starts as a no-op
+}
+
+torch::Tensor LoRALinearImpl::forward(const torch::Tensor& x) {
+  auto y = torch::nn::functional::linear(x, weight, bias);  // (..., out) the frozen layer
+  if (merged) return y;                                     // weight already holds the update
+  const double scaling = static_cast<double>(alpha) / rank;
+  return y + scaling * x.matmul(lora_A.t()).matmul(lora_B.t());  // (..., in) -> (..., r) -> (..., out)
+}
+
+void LoRALinearImpl::merge() {
+  if (merged) return;
+  torch::NoGradGuard no_grad;
+  const double scaling = static_cast<double>(alpha) / rank;
+  weight = weight + scaling * lora_B.matmul(lora_A);  // (out, r) @ (r, in) = (out, in)
+  merged = true;
+}
+
+}  // namespace kata

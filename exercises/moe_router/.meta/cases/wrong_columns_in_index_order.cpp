@@ -1,0 +1,42 @@
+// expect: wrong_answer MoeRouter.RouterFloat64
+// mistake: the k chosen experts returned in expert-index order instead of by logit descending
+// why: reading the chosen experts back from a top-k mask (mask.nonzero(), or a loop over e testing the mask) lists them by index, so column 0 is not the best expert; the set and the mixture are right, but the contract (like torch.topk and every router that feeds capacity or top-1 logic) orders the k columns by logit, largest first: take the indices of the sort, not of the mask
+#include "moe_router.h"
+
+namespace kata {
+
+std::tuple<torch::Tensor, torch::Tensor> router_topk(const torch::Tensor& x, const torch::Tensor& w_gate,
+                                                     int64_t k) {
+  auto logits = x.matmul(w_gate);
+  auto top = std::get<1>(logits.sort(/*stable=*/true, /*dim=*/-1, /*descending=*/true)).narrow(-1, 0, k);
+  auto mask = torch::zeros_like(logits, torch::kBool).scatter(-1, top, true);
+  auto experts = mask.nonzero().select(1, 1).reshape({x.size(0), k});
+  auto weights = torch::softmax(logits.gather(-1, experts), -1);
+  return {weights, experts};
+}
+
+torch::Tensor moe_forward(const torch::Tensor& x, const torch::Tensor& w_gate, const torch::Tensor& w1,
+                          const torch::Tensor& b1, const torch::Tensor& w2, const torch::Tensor& b2, int64_t k) {
+  auto [weights, experts] = router_topk(x, w_gate, k);
+  auto out = torch::zeros_like(x);
+  for (int64_t e = 0; e < w1.size(0); ++e) {
+    auto hit = experts == e;
+    auto tokens = hit.any(-1).nonzero().squeeze(-1);
+    if (tokens.numel() == 0) continue;
+    auto gate = (weights * hit).sum(-1).index_select(0, tokens);
+    auto xe = x.index_select(0, tokens);
+    auto ye = torch::relu(xe.matmul(w1[e]) + b1[e]).matmul(w2[e]) + b2[e];
+    out = out.index_add(0, tokens, gate.unsqueeze(-1) * ye);
+  }
+  return out;
+}
+
+torch::Tensor load_balancing_loss(const torch::Tensor& router_logits, const torch::Tensor& experts,
+                                  int64_t num_experts) {
+  auto counts = torch::bincount(experts.reshape(-1), {}, num_experts).to(router_logits.scalar_type());
+  auto f = counts / static_cast<double>(experts.numel());
+  auto P = torch::softmax(router_logits, -1).mean(0);
+  return num_experts * (f * P).sum();
+}
+
+}  // namespace kata

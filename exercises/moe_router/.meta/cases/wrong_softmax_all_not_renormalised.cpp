@@ -1,0 +1,40 @@
+// expect: wrong_answer MoeRouter.RouterFloat64
+// mistake: softmax over all E experts, then the top k gathered without renormalising
+// why: the k gathered probabilities sum to less than 1 (to p_max < 1 when k = 1), so every token's output is scaled down by the mass of the experts it does not use, by a different amount per token; the contract (like Mixtral and Switch with k > 1) renormalises: softmax of the k selected logits, or divide the gathered probabilities by their sum
+#include "moe_router.h"
+
+namespace kata {
+
+std::tuple<torch::Tensor, torch::Tensor> router_topk(const torch::Tensor& x, const torch::Tensor& w_gate,
+                                                     int64_t k) {
+  auto logits = x.matmul(w_gate);
+  auto experts = std::get<1>(logits.sort(/*stable=*/true, /*dim=*/-1, /*descending=*/true)).narrow(-1, 0, k);
+  auto weights = torch::softmax(logits, -1).gather(-1, experts);
+  return {weights, experts};
+}
+
+torch::Tensor moe_forward(const torch::Tensor& x, const torch::Tensor& w_gate, const torch::Tensor& w1,
+                          const torch::Tensor& b1, const torch::Tensor& w2, const torch::Tensor& b2, int64_t k) {
+  auto [weights, experts] = router_topk(x, w_gate, k);
+  auto out = torch::zeros_like(x);
+  for (int64_t e = 0; e < w1.size(0); ++e) {
+    auto hit = experts == e;
+    auto tokens = hit.any(-1).nonzero().squeeze(-1);
+    if (tokens.numel() == 0) continue;
+    auto gate = (weights * hit).sum(-1).index_select(0, tokens);
+    auto xe = x.index_select(0, tokens);
+    auto ye = torch::relu(xe.matmul(w1[e]) + b1[e]).matmul(w2[e]) + b2[e];
+    out = out.index_add(0, tokens, gate.unsqueeze(-1) * ye);
+  }
+  return out;
+}
+
+torch::Tensor load_balancing_loss(const torch::Tensor& router_logits, const torch::Tensor& experts,
+                                  int64_t num_experts) {
+  auto counts = torch::bincount(experts.reshape(-1), {}, num_experts).to(router_logits.scalar_type());
+  auto f = counts / static_cast<double>(experts.numel());
+  auto P = torch::softmax(router_logits, -1).mean(0);
+  return num_experts * (f * P).sum();
+}
+
+}  // namespace kata

@@ -23,7 +23,7 @@ torch::Tensor cosine_betas(int64_t T) {
 static torch::Tensor per_element(const torch::Tensor& coef, const torch::Tensor& t, const torch::Tensor& x) {
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = x.size(0);
-  return coef.index_select(/*dim=*/0, t).view(shape);  // (B, 1, ..., 1) in x's dtype
+  return coef.index_select(/*dim=*/0, t).view(shape);  // (B, 1, ..., 1), float64 like the schedule
 }
 
 torch::Tensor q_sample(const torch::Tensor& x0, const torch::Tensor& t, const torch::Tensor& noise,

@@ -4,8 +4,10 @@
 //            (no bootstrap, recursion reset, the done flag of step t itself), then random rollouts.
 //   PpoLoss: ratio 1 (policy = -mean(A): sign, normalisation, clipping A), ratios inside the clip range (exp of
 //            the difference), every clip quadrant (min, not max), approx_kl, value, total, gradients, random.
-// Tolerances: float64 uses the kit's 1e-10; float32 1e-5 relative and absolute (right solutions written as a
-// loop, as a discount matrix and in float64 then cast differ by at most ~2e-6 relative on these sizes).
+// Tolerances: float64 uses the kit's 1e-10; float32 1e-5 relative and absolute. Measured (a /tmp program, 3000
+// seeds, T 1..200, N 1..257, both dtypes): the two right styles in .meta/cases (a float64 scalar loop, a float64
+// discount matrix) differ from the reference by at most 1.4e-6 * (1 + |ref|) in float32 GAE, 7.8e-8 in the float32
+// loss, 1.8e-15 in float64: 7x and 1e5x inside the bounds, while every named mistake is off by > 1e-2.
 #include "kata_test.h"
 
 #include <fmt/format.h>

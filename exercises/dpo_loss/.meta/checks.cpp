@@ -17,11 +17,14 @@
 //   DpoLoss.LargeMargins             z = -1000: log(sigmoid(z)) gives inf.
 //   DpoLoss.RewardsDetached          the rewards carry no graph.
 //
-// Tolerances: the kit's (float64 1e-10, float32 rtol 1.3e-6 atol 1e-5) for sequence_logprob, whose right
-// solutions (log_softmax + gather, logsumexp by hand, a loop over tokens) differ by at most ~1e-14 (float64) and
-// ~3e-6 (float32) on these inputs. dpo_loss's float32 values and gradients use kDpoFloat32 below: the margin
-// written as (pc - pr) - (rc - rr) instead of (pc - rc) - (pr - rr) rounds differently by up to ~1e-5 on log-probs
-// of magnitude ~60 (measured: loss within 4e-6 over 2000 random batches).
+// Tolerances, from the right solutions (.meta/cases/ok_*.cpp) against the reference on 2000 random cases of the
+// shapes and magnitudes used here (a /tmp program linking all three; fraction of the tolerance used, 1 = fails):
+//   sequence_logprob, the kit's tolerance: float64 4.1e-6 (output and gradient), float32 0.15 (output), 0.054
+//   (gradient). LargeLogits gives float32 atol 1e-2: logits near 1000 carry ~6e-5 of rounding each.
+//   dpo_loss float64, the kit's tolerance: 1.1e-5. float32: kDpoFloat32 below (rtol 1e-5, atol 5e-5), of which
+//   the margin grouped by policy and reference ((pc - pr) - (rc - rr), TRL's order) uses 0.045 (loss) and 0.013
+//   (gradients); the kit's float32 tolerance would be 0.26 used, a margin kept wider for log-probabilities of
+//   magnitude ~60, whose float32 rounding (~4e-6 each) the grouping moves into z.
 #include "kata_test.h"
 
 #include <fmt/format.h>

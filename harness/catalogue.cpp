@@ -78,9 +78,17 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 Catalogue Catalogue::load(const fs::path& exercises_dir) {
   Catalogue c;
-  for (const auto& entry : fs::directory_iterator(exercises_dir))
-    if (entry.is_directory() && fs::exists(entry.path() / "exercise.toml")) c.exercises_.push_back(parse(entry.path()));
-  std::sort(c.exercises_.begin(), c.exercises_.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const auto& entry : fs::directory_iterator(exercises_dir)) {
+    if (!entry.is_directory() || !fs::exists(entry.path() / "exercise.toml")) continue;
+    try {
+      c.exercises_.push_back(parse(entry.path()));
+    } catch (const std::runtime_error& e) {
+      c.broken_.push_back({entry.path().filename().string(), e.what()});
+    }
+  }
+  auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
+  std::sort(c.exercises_.begin(), c.exercises_.end(), by_id);
+  std::sort(c.broken_.begin(), c.broken_.end(), by_id);
   return c;
 }
 
@@ -90,6 +98,8 @@ const Exercise* Catalogue::find(const std::string& id) const {
 }
 
 std::string Catalogue::unknown_message(const std::string& id) const {
+  for (const auto& b : broken_)
+    if (b.id == id) return fmt::format("exercise '{}' does not load: {}", id, b.problem);
   std::vector<std::string> ids;
   for (const auto& e : exercises_) ids.push_back(e.id);
   std::string msg = fmt::format("unknown exercise '{}'", id);

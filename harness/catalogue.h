@@ -57,18 +57,25 @@ struct RoundPlan {
 // Throws std::runtime_error naming the file when it is missing or malformed.
 std::vector<RoundPlan> load_round_plans(const fs::path& file);
 
+// An exercise folder whose exercise.toml is missing a field or malformed (one being written, say): left out
+// of the catalogue, so the others stay usable, and reported wherever it is asked for.
+struct BrokenExercise {
+  std::string id, problem;
+};
+
 class Catalogue {
  public:
-  // Throws std::runtime_error naming the file when an exercise.toml is missing a field or malformed.
   static Catalogue load(const fs::path& exercises_dir);
 
   const std::vector<Exercise>& all() const { return exercises_; }
+  const std::vector<BrokenExercise>& broken() const { return broken_; }
   const Exercise* find(const std::string& id) const;
-  // "unknown exercise 'rop'; did you mean 'rope'? Exercises: ..."
+  // "unknown exercise 'rop'; did you mean 'rope'? Exercises: ...", or what keeps a broken one from loading.
   std::string unknown_message(const std::string& id) const;
 
  private:
   std::vector<Exercise> exercises_;
+  std::vector<BrokenExercise> broken_;
 };
 
 }  // namespace kata

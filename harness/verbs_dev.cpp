@@ -139,6 +139,11 @@ void run_dev_check(Context& ctx, const DevCheckOptions& opt) {
     for (const auto& e : catalogue.all()) exercises.push_back(&e);
 
   int failed = 0, passed = 0;
+  if (opt.ids.empty())
+    for (const auto& b : catalogue.broken()) {
+      fmt::print("  ✗ {}: {}\n", b.id, b.problem);
+      ++failed;
+    }
   // Every part of every multi-part round is an exercise of the catalogue.
   for (const auto& plan : load_round_plans(ctx.source_dir / "exercises" / "rounds.toml"))
     for (const auto& part : plan.parts)

@@ -69,6 +69,8 @@ void setup_list(CLI::App& app, Context& ctx) {
     auto catalogue = ctx.catalogue();
     auto judged = ctx.store().statuses();
     auto ws = ctx.workspace();
+    for (const auto& b : catalogue.broken())
+      fmt::print(stderr, "warning: exercise {} is left out: {}\n", b.id, b.problem);
     if (*json) {
       auto out = nlohmann::json::array();
       for (const auto& e : catalogue.all())

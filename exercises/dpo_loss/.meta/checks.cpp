@@ -359,10 +359,11 @@ std::string describe_pairs(const Pairs& p, const std::string& note = "") {
 }
 
 // The learner's loss and rewards on `p` against the reference's on `same` (equal values).
-std::optional<std::string> check_dpo(const Pairs& p, const Pairs& same, const std::string& note = "") {
+std::optional<std::string> check_dpo(const Pairs& p, const Pairs& same, const std::string& note = "",
+                                     std::optional<kata_test::Tolerance> tol_override = {}) {
   auto want = reference::kata::dpo_loss(same.pc.clone(), same.pr.clone(), same.rc.clone(), same.rr.clone(), same.beta);
   auto got = kata::dpo_loss(p.pc, p.pr, p.rc, p.rr, p.beta);
-  auto tol = dpo_tolerance(same.pc.scalar_type());
+  auto tol = tol_override ? tol_override : dpo_tolerance(same.pc.scalar_type());
   const std::string d = describe_pairs(p, note);
   if (auto e = diff(std::get<0>(got), std::get<0>(want), "loss", d, tol)) return e;
   if (auto e = diff(std::get<1>(got), std::get<1>(want), "chosen_rewards", d, tol)) return e;
@@ -497,7 +498,11 @@ TEST(DpoLoss, EdgeShapes) {
     KATA_ASSERT_OK(check_dpo({p.pc, p.pr, p.pc.clone(), p.pr.clone(), 0.1}, "policy == reference: z = 0"));
     KATA_ASSERT_OK(check_dpo(random_pairs(1, 0.3, dtype), "B = 1"));
     KATA_ASSERT_OK(check_dpo(random_pairs(4, 1e-4, dtype), "beta 1e-4"));
-    KATA_ASSERT_OK(check_dpo(random_pairs(4, 50.0, dtype), "beta 50"));
+    // beta 50 in float32: beta * pr - beta * rr (beta distributed, a right way to write it) rounds at ulp(3000) =
+    // 2.4e-4 before cancelling (seed 513565: 1.8e-4 from the reference), so atol 2e-3 there.
+    auto p50 = random_pairs(4, 50.0, dtype);
+    KATA_ASSERT_OK(check_dpo(p50, p50, "beta 50",
+                             dtype == torch::kFloat32 ? std::optional<kata_test::Tolerance>({1e-5, 2e-3}) : std::nullopt));
     KATA_ASSERT_OK(check_dpo_gradient(random_pairs(1, 0.3, dtype), "B = 1"));
   }
 }

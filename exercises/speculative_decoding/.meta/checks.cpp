@@ -4,6 +4,14 @@
 // (exact in float32 and float64) and uniforms on or far from every boundary, so each known mistake changes the
 // answer on every seed and rounding never does; the random checks draw uniforms at least 1e-4 away from every
 // acceptance probability and every step of the CDF the reference samples from.
+//
+// Tolerances: the two distributions and their gradients use kata_test::tolerance_for (float64 1e-10; float32
+// rtol 1.3e-6, atol 1e-5). Measured: the right solutions in cases/ differ from the reference by exactly 0 in
+// outputs and gradients (300 random draws per dtype, V = 6..25, a /tmp program); another ordering of the same
+// arithmetic (not measured) would differ by ulps, 1e-16 / 1e-7, far inside. Token ids are compared exactly; the random
+// uniforms keep 1e-4 from every boundary, 1000x the float32 rounding of a ratio or a CDF step. The grid property
+// (OutputDistributionIsP) has a proven bound 2/N + 1/(2N^2) = 0.0314 for N = 64; the reference's worst
+// deviation over 200 random p, q was 0.0108.
 #include "kata_test.h"
 
 #include <fmt/format.h>

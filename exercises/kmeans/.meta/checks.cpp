@@ -354,13 +354,19 @@ TEST(KMeans, IterationCount) {
 TEST(KMeans, StopRule) {
   kata_test::meaning(
       "Stop after the update in which no centroid moved MORE than tol: moved = max over k of the Euclidean "
-      "distance ||c_new[k] - c[k]||_2, and stop when moved <= tol. Not its square (which is smaller than the "
-      "distance below 1), not the largest single coordinate, not one norm over all centroids together (sqrt of the "
+      "distance ||c_new[k] - c[k]||_2, and stop when moved <= tol. Not its square (smaller than the distance below 1, "
+      "larger above 1), not the largest single coordinate, not one norm over all centroids together (sqrt of the "
       "sum of every squared move, larger than the largest), and moved == tol stops.");
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
-    // Centroid 0 moves by (0.375, 0.5): 0.625 (squared 0.390625, largest coordinate 0.5); centroid 1 by
-    // (0.1875, 0.25): 0.3125. All centroids together: sqrt(0.48828125) = 0.699. Each tol below tips exactly one
-    // wrong measure, in this order: squared, largest coordinate, all centroids together, moved < tol.
+    // First moves above 1, where the square is LARGER than the distance: centroid 0 moves by (0.75, 1): 1.25
+    // (squared 1.5625, largest coordinate 1), centroid 1 by (0.375, 0.5): 0.625; all together 1.398. tol 1.45
+    // tips only the squared measure (and a count one short shows 0, not 2).
+    auto big = crosses({0.75, 1.0}, {0.375, 0.5}, dtype);
+    KATA_ASSERT_OK(
+        check_kmeans(big.x, big.init, {10, 1.45}, "two crosses, the centroids move by 1.25 and 0.625, then 0"));
+    // Then moves below 1: centroid 0 moves by (0.375, 0.5): 0.625 (squared 0.390625, largest coordinate 0.5);
+    // centroid 1 by (0.1875, 0.25): 0.3125; all together sqrt(0.48828125) = 0.699. Each tol below tips one wrong
+    // measure, in this order: squared, largest coordinate, all centroids together, moved < tol.
     auto p = crosses({0.375, 0.5}, {0.1875, 0.25}, dtype);
     const std::string note = "two crosses, the centroids move by 0.625 and 0.3125, then 0";
     for (double tol : {0.4, 0.55, 0.65, 0.625}) KATA_ASSERT_OK(check_kmeans(p.x, p.init, {10, tol}, note));

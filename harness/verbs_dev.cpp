@@ -23,7 +23,15 @@ namespace {
 struct DevCheckOptions {
   int seeds = 1;
   std::vector<std::string> ids;
+  std::vector<std::string> files;  // name parts: judge only the files whose name holds one
 };
+
+bool chosen(const DevCheckOptions& opt, const fs::path& file) {
+  if (opt.files.empty()) return true;
+  const std::string name = file.filename().string();
+  return std::any_of(opt.files.begin(), opt.files.end(),
+                     [&](const std::string& part) { return name.find(part) != std::string::npos; });
+}
 
 // A file to judge and the verdict it must get on every seed.
 struct Expectation {
@@ -159,7 +167,8 @@ void run_dev_check(Context& ctx, const DevCheckOptions& opt) {
       fmt::print("  ✗ {}: {}\n", e->id, problem);
       ++failed;
     }
-    for (const auto& c : cases) work.push_back({e, c});
+    for (const auto& c : cases)
+      if (chosen(opt, c.file)) work.push_back({e, c});
   }
 
   // Two files at a time: each judge keeps about one core busy.
@@ -216,6 +225,8 @@ void setup_dev(CLI::App& app, Context& ctx) {
   auto* check = dev->add_subcommand("check", "exercises complete, verdicts the same on every seed");
   check->add_option("--seeds", opt->seeds, "judge every file on this many seeds (default 1)");
   check->add_option("--exercise", opt->ids, "only these exercises")->delimiter(',');
+  check->add_option("--file", opt->files, "only files whose name holds one of these (e.g. wrong_shuffle)")
+      ->delimiter(',');
   check->callback([&ctx, opt] { run_dev_check(ctx, *opt); });
 }
 

@@ -175,6 +175,15 @@ TEST_F(Cli, FirstJudgeCreatesTheAttemptFromTheStub) {
   EXPECT_NE(r.err.find("created " + attempt("causal_attention").string()), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, DevCheckJudgesOnlyTheFilesNamed) {
+  auto r = kata("dev check --exercise causal_attention --file wrong_mask_tril,wrong_softmax_dim --seeds 1");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("wrong_mask_tril.cpp: wrong_answer"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("wrong_softmax_dim.cpp: wrong_answer"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("reference.cpp"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 passed, 0 failed"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, MissingSourceFileExitsWith2) {
   auto r = kata("judge causal_attention --source /nonexistent/file.cpp");
   EXPECT_EQ(r.exit_code, 2);

@@ -1,0 +1,102 @@
+// expect: wrong_answer Bpe.EncodeRankOrder
+// mistake: encode merges the most frequent pair of the text first, not the lowest rank
+// why: encode is not training again: the order is the table's (rank = the order training made the merges in), not how often a pair occurs in the text being encoded; a frequent pair of higher rank can take tokens a lower-rank pair needed; merge the lowest rank among the pairs present
+#include "bpe.h"
+
+#include <map>
+
+namespace kata {
+
+static std::vector<int64_t> to_ids(const std::string& text) {
+  std::vector<int64_t> ids;
+  for (unsigned char c : text) ids.push_back(c);
+  return ids;
+}
+
+// Replaces the occurrences of pair, left to right, with idx.
+static std::vector<int64_t> merge(const std::vector<int64_t>& ids, const Merge& pair, int64_t idx) {
+  std::vector<int64_t> out;
+  size_t i = 0;
+  while (i < ids.size()) {
+    if (i + 1 < ids.size() && ids[i] == std::get<0>(pair) && ids[i + 1] == std::get<1>(pair)) {
+      out.push_back(idx);
+      i += 2;
+    } else {
+      out.push_back(ids[i]);
+      i += 1;
+    }
+  }
+  return out;
+}
+
+Merges train_bpe(const std::string& text, int64_t num_merges) {
+  std::vector<int64_t> ids = to_ids(text);
+  Merges merges;
+  for (int64_t m = 0; m < num_merges; ++m) {
+    std::map<Merge, int64_t> counts, first;
+    Merge prev{-1, -1};
+    bool prev_counted = false;
+    for (size_t i = 0; i + 1 < ids.size(); ++i) {
+      Merge p{ids[i], ids[i + 1]};
+      bool overlaps = prev_counted && p == prev;  // (a, a) right after a counted (a, a)
+      prev = p;
+      prev_counted = !overlaps;
+      if (overlaps) continue;
+      if (!first.count(p)) first[p] = static_cast<int64_t>(i);
+      counts[p] += 1;
+    }
+    Merge best{-1, -1};
+    int64_t best_count = 0;
+    for (const auto& [p, c] : counts) {
+      if (c > best_count || (c == best_count && first[p] < first[best])) {
+        best = p;
+        best_count = c;
+      }
+    }
+    if (best_count < 2) break;
+    merges.push_back(best);
+    ids = merge(ids, best, 256 + m);
+  }
+  return merges;
+}
+
+std::vector<int64_t> encode(const std::string& text, const Merges& merges) {
+  std::map<Merge, int64_t> rank;
+  for (size_t r = 0; r < merges.size(); ++r) rank[merges[r]] = static_cast<int64_t>(r);
+  std::vector<int64_t> ids = to_ids(text);
+  while (ids.size() >= 2) {
+    std::map<Merge, int64_t> counts;
+    for (size_t i = 0; i + 1 < ids.size(); ++i) counts[Merge{ids[i], ids[i + 1]}] += 1;
+    Merge best{-1, -1};
+    int64_t best_count = 0;
+    for (const auto& [p, c] : counts) {
+      auto it = rank.find(p);
+      if (it == rank.end()) continue;
+      if (c > best_count || (c == best_count && it->second < rank[best])) {
+        best = p;
+        best_count = c;
+      }
+    }
+    if (best_count == 0) break;
+    ids = merge(ids, best, 256 + rank[best]);
+  }
+  return ids;
+}
+
+static void append_bytes(int64_t id, const Merges& merges, std::string& out) {
+  if (id < 256) {
+    out += static_cast<char>(id);
+    return;
+  }
+  const auto [a, b] = merges.at(id - 256);
+  append_bytes(a, merges, out);
+  append_bytes(b, merges, out);
+}
+
+std::string decode(const std::vector<int64_t>& ids, const Merges& merges) {
+  std::string out;
+  for (int64_t id : ids) append_bytes(id, merges, out);
+  return out;
+}
+
+}  // namespace kata

@@ -53,7 +53,7 @@ target_link_libraries(kata_test_support PUBLIC ${TORCH_LIBRARIES} GTest::gtest f
 add_executable(judge_host ${CMAKE_SOURCE_DIR}/harness/judge_host.cpp ${CMAKE_SOURCE_DIR}/harness/host/wire.cpp
                           ${CMAKE_SOURCE_DIR}/harness/host/session.cpp ${CMAKE_SOURCE_DIR}/harness/host/serve.cpp
                           ${CMAKE_SOURCE_DIR}/harness/host/remote.cpp ${CMAKE_SOURCE_DIR}/harness/host/mistakes.cpp
-                          ${CMAKE_SOURCE_DIR}/harness/jail.cpp)
+                          ${CMAKE_SOURCE_DIR}/harness/jail.cpp ${CMAKE_SOURCE_DIR}/harness/service.cpp)
 target_include_directories(judge_host PRIVATE ${CMAKE_SOURCE_DIR}/harness)
 target_link_libraries(judge_host PRIVATE kata_test_support nlohmann_json::nlohmann_json ${CMAKE_DL_LIBS})
 target_link_options(judge_host PRIVATE "LINKER:--whole-archive" $<TARGET_FILE:kata_test_support>

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -343,6 +344,16 @@ void clean_leftovers(const std::string& run_root) {
       if (owner > 0 && !pid_alive(owner)) rmdir(entry.path().c_str());
     }
   }
+}
+
+void limit_process(double cpu_seconds, int64_t address_space_bytes) {
+  rlim_t cpu = static_cast<rlim_t>(std::ceil(cpu_seconds));
+  rlimit cpu_limit{cpu, cpu + 1};
+  setrlimit(RLIMIT_CPU, &cpu_limit);
+  rlimit as_limit{static_cast<rlim_t>(address_space_bytes), static_cast<rlim_t>(address_space_bytes)};
+  setrlimit(RLIMIT_AS, &as_limit);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
 }
 
 Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup) {

@@ -68,6 +68,10 @@ void clean_leftovers(const std::string& run_root);
 // signal), and when it is killed the jail and everything in it die with it.
 Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup);
 
+// In a child about to run a program: its CPU time (SIGXCPU at `cpu_seconds`, rounded up) and address space
+// bounded, and no core dumps.
+void limit_process(double cpu_seconds, int64_t address_space_bytes);
+
 // Sum of the anonymous resident memory of pid and all its descendants, in bytes. Anonymous, because a
 // worker forked from a process with LibTorch loaded shares hundreds of MB of its library pages.
 int64_t tree_memory(pid_t pid);

@@ -72,9 +72,8 @@ struct SeedRun {
 };
 
 // Only what the tests need: no GTEST_* from the learner's shell can filter or repeat the checks.
-std::map<std::string, std::string> test_environment(const RunDir& run, const SeedRun& files, uint64_t seed) {
+std::map<std::string, std::string> test_environment(const RunDir& run, uint64_t seed) {
   return {{"KATA_SEED", std::to_string(seed)},
-          {"GTEST_OUTPUT", "json:" + files.report.string()},
           {"OMP_NUM_THREADS", "1"},
           {"MKL_NUM_THREADS", "1"},
           {"PATH", "/usr/bin:/bin"},
@@ -106,6 +105,9 @@ std::vector<std::string> host_command(const Recipe& recipe, const RunDir& run, c
           recipe.cases.string(),
           "--ro",
           recipe.mistakes.string(),
+          // On the command line, not in the environment: a host forked by the judge service has read
+          // GoogleTest's environment once, when the service started.
+          "--gtest_output=json:" + files.report.string(),
           "--gtest_color=no"};
 }
 
@@ -126,12 +128,18 @@ std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercis
   RunLimits learner = learner_limits(exercise);
   first.memory_limit_bytes = learner.memory;
   Limits limits = host_limits(learner);
-  auto start_host = [&](size_t i) {
+  service::Client service(recipe.host, run_root());
+  // A host forked by the judge service, which has LibTorch loaded already, or else a fresh one.
+  auto start_host = [&](size_t i, bool served) {
     SeedRun files(run, i);
-    return spawn(host_command(recipe, run, files, learner), test_environment(run, files, seeds[i]), limits);
+    auto command = host_command(recipe, run, files, learner);
+    auto environment = test_environment(run, seeds[i]);
+    auto host = served ? spawn_served(service, command, environment, limits) : nullptr;
+    return host ? std::move(host) : spawn(command, environment, limits);
   };
-  // Started first: it loads LibTorch and forks the worker on one core while the compiler works on the other.
-  auto host = start_host(0);
+  // Started first: LibTorch loads (or the service forks) and the worker is forked on one core while the
+  // compiler works on the other.
+  auto host = start_host(0, /*served=*/true);
 
   progress("compiling");
   auto compiled = compile_source(recipe, fs::absolute(source), run.out() / "learner.o", run.jail());
@@ -160,11 +168,17 @@ std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercis
   // The file is compiled once; each seed gets a fresh test host.
   for (size_t i = 0; i < seeds.size(); ++i) {
     progress("running");
-    if (i > 0) host = start_host(i);
+    if (i > 0) host = start_host(i, /*served=*/true);
     SeedRun files(run, i);
     Judgement j = first;
     j.seed = seeds[i];
     auto ran = supervise(*host, "run\n", limits);
+    j.served = !ran.service_lost && host->served();
+    if (ran.service_lost) {  // slower, never different: this seed again, on a fresh host
+      fs::remove(files.report);
+      fs::remove(files.record);
+      ran = supervise(*start_host(i, /*served=*/false), "run\n", limits);
+    }
     j.run_seconds = ran.wall_seconds;
     auto outcome = decide(ran, files.report, files.record, recipe.checks);
     j.verdict = outcome.verdict;

@@ -21,6 +21,7 @@ struct Judgement {
   std::string note;     // something the learner should know that is not about their code
   uint64_t seed = 0;
   double compile_seconds = 0, run_seconds = 0;
+  bool served = false;  // the checks ran in a host forked by the judge service (not a fresh one)
   int64_t peak_memory_bytes = 0;  // of the learner's code; 0 when the kernel gives no cgroup
   int64_t memory_limit_bytes = 0;
 

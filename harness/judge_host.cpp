@@ -11,6 +11,9 @@
 // Worker (untrusted): forked before the checks are loaded, so it never holds the reference; it enters the
 // jail and serves calls with the learner's shared object. `--worker` starts a replacement after a worker
 // died, exec'd fresh for the same reason.
+//
+// Service (trusted): `--serve SOCKET --stamp STAMP --idle SECONDS` keeps this program running with LibTorch
+// loaded and forks a checker for each judgement that asks (harness/service.h).
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -26,6 +29,7 @@
 #include "host/mistakes.h"
 #include "host/session.h"
 #include "kata_test.h"
+#include "service.h"
 
 namespace {
 
@@ -129,7 +133,8 @@ void name_mistakes(const Args& args, RecordChecks& recorder) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The checker (or, with --worker, a replacement worker; with --list, the list of checks).
+int host_main(int argc, char** argv) {
   Args args = parse(argc, argv);
   if (args.list) {  // the build's list of checks: no worker, no learner
     if (!dlopen(args.checks.c_str(), RTLD_NOW | RTLD_GLOBAL)) return 3;
@@ -160,4 +165,18 @@ int main(int argc, char** argv) {
   if (!args.mistakes.empty()) name_mistakes(args, *recorder);
   delete recorder;
   return status;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 7 && std::string(argv[1]) == "--serve" && std::string(argv[3]) == "--stamp" &&
+      std::string(argv[5]) == "--idle") {
+    kata::service::serve(argv[2], argv[4], std::filesystem::read_symlink("/proc/self/exe"), std::stod(argv[6]),
+                         [](std::vector<std::string> args) {
+                           std::vector<char*> argv;
+                           for (auto& a : args) argv.push_back(a.data());
+                           argv.push_back(nullptr);
+                           return host_main(static_cast<int>(args.size()), argv.data());
+                         });
+  }
+  return host_main(argc, argv);
 }

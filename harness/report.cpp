@@ -169,6 +169,7 @@ nlohmann::json to_json(const Judgement& j) {
           {"source", j.source.string()},
           {"compile_seconds", j.compile_seconds},
           {"run_seconds", j.run_seconds},
+          {"host", j.served ? "service" : "fresh"},
           {"peak_memory_mb", j.peak_memory_bytes >> 20},
           {"memory_limit_mb", j.memory_limit_bytes >> 20}};
 }

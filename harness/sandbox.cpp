@@ -8,11 +8,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace kata {
 namespace {
@@ -32,14 +33,7 @@ constexpr int64_t kAddressSpaceHeadroom = 8LL << 30;
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
 
-  rlim_t cpu = static_cast<rlim_t>(std::ceil(limits.cpu_seconds));
-  rlimit cpu_limit{cpu, cpu + 1};
-  setrlimit(RLIMIT_CPU, &cpu_limit);
-  rlim_t as = static_cast<rlim_t>(limits.memory_bytes + kAddressSpaceHeadroom);
-  rlimit as_limit{as, as};
-  setrlimit(RLIMIT_AS, &as_limit);
-  rlimit no_core{0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
+  limit_process(limits.cpu_seconds, limits.memory_bytes + kAddressSpaceHeadroom);
   if (jail) enter_jail(*jail, cgroup);
 
   std::vector<char*> args, envp;
@@ -68,12 +62,35 @@ ssize_t drain(int fd, std::string& kept, bool& cut, size_t cap) {
 
 }  // namespace
 
+// A child's standard streams: the child's ends are closed here once it has them.
+struct Pipes {
+  int in[2], out[2], err[2];
+  Pipes() {
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+      throw std::runtime_error("cannot create pipes");
+  }
+  Pipes(const Pipes&) = delete;
+  Pipes& operator=(const Pipes&) = delete;
+  ~Pipes() {
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]})
+      if (fd >= 0) close(fd);
+  }
+  std::unique_ptr<Child> to_child(pid_t pid) {
+    auto child = std::unique_ptr<Child>(new Child);
+    child->pid_ = pid;
+    child->in_fd_ = std::exchange(in[1], -1);
+    child->out_fd_ = std::exchange(out[0], -1);
+    child->err_fd_ = std::exchange(err[0], -1);
+    return child;
+  }
+};
+
 Child::~Child() {
   if (pid_ > 0 && !reaped_) {
     kill(-pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    if (control_fd_ < 0) waitpid(pid_, nullptr, 0);  // a served one is reaped by the service
   }
-  for (int fd : {in_fd_, out_fd_, err_fd_})
+  for (int fd : {in_fd_, out_fd_, err_fd_, control_fd_})
     if (fd >= 0) close(fd);
 }
 
@@ -81,28 +98,52 @@ std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::ma
                              const Limits& limits, const JailSpec* jail) {
   std::unique_ptr<Cgroup> cgroup;
   if (jail) cgroup = std::make_unique<Cgroup>(limits.memory_bytes, /*max_processes=*/64);
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
-    throw std::runtime_error("cannot create pipes");
+  Pipes pipes;
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("cannot fork");
-  if (pid == 0) exec_child(argv, env, limits, in_pipe[0], out_pipe[1], err_pipe[1], jail, cgroup.get());
+  if (pid == 0) exec_child(argv, env, limits, pipes.in[0], pipes.out[1], pipes.err[1], jail, cgroup.get());
   setpgid(pid, pid);  // also here, so the group exists before the first kill
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  auto child = std::unique_ptr<Child>(new Child);
-  child->pid_ = pid;
-  child->in_fd_ = in_pipe[1];
-  child->out_fd_ = out_pipe[0];
-  child->err_fd_ = err_pipe[0];
+  auto child = pipes.to_child(pid);
   child->cgroup_ = std::move(cgroup);
+  return child;
+}
+
+std::unique_ptr<Child> spawn_served(service::Client& service, const std::vector<std::string>& argv,
+                                    const std::map<std::string, std::string>& env, const Limits& limits) {
+  service::Request request{argv, env, std::filesystem::current_path().string(), limits.cpu_seconds,
+                           limits.memory_bytes + kAddressSpaceHeadroom};
+  Pipes pipes;
+  auto started = service.start_host(request, pipes.in[0], pipes.out[1], pipes.err[1]);
+  if (!started) return nullptr;
+  auto child = pipes.to_child(started->pid);
+  child->control_fd_ = started->control_fd;
   return child;
 }
 
 RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                       const Limits& limits, const JailSpec* jail) {
   return supervise(*spawn(argv, env, limits, jail), "", limits);
+}
+
+bool Child::has_ended(service::Ended& ended, bool& lost) {
+  if (control_fd_ < 0) {
+    rusage usage{};
+    if (wait4(pid_, &ended.status, WNOHANG, &usage) != pid_) return false;
+    ended.cpu_seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+                        (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    ended.max_rss_bytes = usage.ru_maxrss * 1024LL;
+    return true;
+  }
+  try {
+    auto got = service::poll_ended(control_fd_);
+    if (!got) return false;
+    ended = *got;
+  } catch (const std::runtime_error&) {
+    lost = true;
+    kill(-pid_, SIGKILL);
+    ended.status = SIGKILL;  // as wait4 would have it: killed by SIGKILL
+  }
+  return true;
 }
 
 RunResult supervise(Child& child, const std::string& input, const Limits& limits) {
@@ -119,8 +160,7 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
   RunResult r;
   size_t total_output = 0;
   int open_streams = 2;
-  int status = 0;
-  rusage usage{};
+  service::Ended ended;
   auto kill_group = [&] { kill(-pid, SIGKILL); };
 
   std::optional<Clock::time_point> exited_at;
@@ -151,31 +191,32 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
       r.output_exceeded = total_output > limits.output_bytes;
       if (r.memory_exceeded || r.timed_out || r.output_exceeded) kill_group();
     }
-    if (wait4(pid, &status, WNOHANG, &usage) == pid) {
+    if (child.has_ended(ended, r.service_lost)) {
       // A jailed program's own children are in its PID namespace and died with it.
       child.reaped_ = true;
       exited_at = Clock::now();
-      kill_group();  // whatever the program left behind in its group goes with it
+      // Whatever the program left behind in its group goes with it (the service did that for a served
+      // one, and its pid may be another process's by now).
+      if (child.control_fd_ < 0) kill_group();
     }
   }
   for (auto& f : fds)
     if (f.fd >= 0) close(f.fd);
 
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.cpu_seconds =
-      usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  r.peak_rss_bytes = std::max<int64_t>(r.peak_rss_bytes, usage.ru_maxrss * 1024LL);
+  r.cpu_seconds = ended.cpu_seconds;
+  r.peak_rss_bytes = std::max(r.peak_rss_bytes, ended.max_rss_bytes);
   if (child.cgroup_) {
     r.peak_rss_bytes = std::max(r.peak_rss_bytes, child.cgroup_->peak_memory());
     if (child.cgroup_->oom_killed()) r.memory_exceeded = true;
     child.cgroup_->kill_all();
   }
   if (r.peak_rss_bytes > limits.memory_bytes) r.memory_exceeded = true;
-  if (WIFSIGNALED(status)) {
-    r.signal = WTERMSIG(status);
+  if (WIFSIGNALED(ended.status)) {
+    r.signal = WTERMSIG(ended.status);
     if (r.signal == SIGXCPU) r.timed_out = true;
   } else {
-    r.exit_code = WEXITSTATUS(status);
+    r.exit_code = WEXITSTATUS(ended.status);
   }
   if (r.cpu_seconds > limits.cpu_seconds) r.timed_out = true;
   return r;

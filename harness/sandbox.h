@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "jail.h"
+#include "service.h"
 
 namespace kata {
 
@@ -29,6 +30,7 @@ struct RunResult {
   bool out_cut = false, err_cut = false;
   double wall_seconds = 0, cpu_seconds = 0;
   int64_t peak_rss_bytes = 0;
+  bool service_lost = false;  // a served program's service went away without saying how it ended
 };
 
 // A started program, waiting for its standard input. Destroying it unsupervised kills its process group.
@@ -36,14 +38,22 @@ class Child {
  public:
   ~Child();
   Child(const Child&) = delete;
+  bool served() const { return control_fd_ >= 0; }
   Child& operator=(const Child&) = delete;
 
  private:
   Child() = default;
   friend std::unique_ptr<Child> spawn(const std::vector<std::string>&, const std::map<std::string, std::string>&,
                                       const Limits&, const JailSpec*);
+  friend std::unique_ptr<Child> spawn_served(service::Client&, const std::vector<std::string>&,
+                                             const std::map<std::string, std::string>&, const Limits&);
   friend RunResult supervise(Child&, const std::string&, const Limits&);
+  friend struct Pipes;
+  // Whether it has ended, and how (the service reports a served one). A served child whose service went
+  // away counts as ended, killed, with `lost` set.
+  bool has_ended(service::Ended& ended, bool& lost);
   int pid_ = -1;
+  int control_fd_ = -1;  // for a program the judge service started (not this process's child)
   int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
   bool reaped_ = false;
   std::unique_ptr<Cgroup> cgroup_;  // for a jailed program
@@ -54,6 +64,10 @@ class Child {
 // Throws std::runtime_error only when the program cannot be started at all.
 std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                              const Limits& limits, const JailSpec* jail = nullptr);
+// The same, started by the judge service instead (see service.h); nullptr when there is none to ask.
+// Not for a jailed program.
+std::unique_ptr<Child> spawn_served(service::Client& service, const std::vector<std::string>& argv,
+                                    const std::map<std::string, std::string>& env, const Limits& limits);
 // Gives the child `input` on stdin, then waits for it, killing its whole process group when a limit is
 // crossed. The wall clock starts here: a child may be spawned early and wait for its input.
 RunResult supervise(Child& child, const std::string& input, const Limits& limits);

@@ -1,0 +1,78 @@
+// The judge service: a test host kept running with LibTorch loaded, which forks a host for each
+// judgement. A fresh host spends ~0.9 CPU seconds loading LibTorch and its 287 shared libraries before
+// it can run a check; a host forked from the service starts in a few milliseconds.
+//
+// The service is trusted code like any host: it never loads a learner's file or an exercise's checks
+// (each forked host does, and forks its own jailed worker). It listens on a Unix socket in the judge's
+// private run directory, named after a stamp of the host program, so a rebuilt host is never served by
+// a service running the old one; it exits when idle, or when its program is rebuilt. Anything wrong with
+// it (not running, starting, stale, killed mid-judgement) makes a judgement slower, never different: the
+// judge then starts a fresh host as it would without a service.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kata::service {
+
+namespace fs = std::filesystem;
+
+// What a served host is started with, exactly as a fresh one would be: its command line (argv[0] the
+// host program), its whole environment, its working directory, and its CPU and address-space limits.
+struct Request {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  double cpu_seconds = 0;
+  int64_t address_space_bytes = 0;
+};
+
+// How a served host ended, as wait4 tells its parent.
+struct Ended {
+  int status = 0;
+  double cpu_seconds = 0;
+  int64_t max_rss_bytes = 0;
+};
+
+// A host the service started: the leader of its own process group, and the connection on which the
+// service reports how it ended (closing it kills the host).
+struct Started {
+  pid_t pid = -1;
+  int control_fd = -1;
+};
+
+// The judge's side. `host` is the host program; the socket lives in `run_root`, which must be a
+// directory only this user can write to (else there is no service).
+class Client {
+ public:
+  Client(fs::path host, fs::path run_root);
+  // Asks the service to start a host whose standard streams are these descriptors. When there is no
+  // service to ask, starts one for the next judgement and returns nullopt.
+  std::optional<Started> start_host(const Request& request, int in_fd, int out_fd, int err_fd);
+
+ private:
+  void launch(const std::string& stamp);
+  fs::path host_, run_root_;
+};
+
+// Reads the service's report without blocking: nullopt while the host runs. Throws std::runtime_error
+// when the service is gone without saying how the host ended.
+std::optional<Ended> poll_ended(int control_fd);
+
+// The service's side, in `judge_host --serve SOCKET --stamp STAMP --idle SECONDS`: serves until idle for
+// `idle_seconds` or until the program at `host` no longer has `stamp`. Each host it forks runs
+// `run_host(argv)` and exits with its result.
+[[noreturn]] void serve(const std::string& socket, const std::string& stamp, const std::string& host,
+                        double idle_seconds, const std::function<int(std::vector<std::string>)>& run_host);
+
+// A short fingerprint of a program file (device, inode, size, modification time): another build of
+// it has another stamp.
+std::string stamp_of(const std::string& program);
+
+}  // namespace kata::service

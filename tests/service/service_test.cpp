@@ -1,0 +1,189 @@
+// The judge service (harness/service.h) through the judge's front door: a verdict from a served host is
+// the verdict a fresh host gives, and a service that is absent, dead, killed mid-judgement, busy with
+// another judge or built from another host program makes judging slower, never different.
+//
+// Each test has a run directory of its own (TMPDIR), so its service is its own; TearDown kills it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "service.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kExercise = std::string(KATA_SOURCE_DIR) + "/exercises/causal_attention";
+const std::string kReference = kExercise + "/.meta/reference.cpp";
+const std::string kStub = kExercise + "/causal_attention.cpp";
+const std::string kMistake = kExercise + "/.meta/cases/wrong_scale_by_d.cpp";
+const std::string kHost = std::string(JUDGE_DIR) + "/judge_host";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool eventually(const std::function<bool()>& condition, double seconds = 60) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+class Service : public ::testing::Test {
+ protected:
+  fs::path workspace, tmp;
+
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    workspace = fs::path(TEMP_WORKSPACE) / name;
+    fs::remove_all(workspace);
+    fs::create_directories(workspace);
+    // Short (a socket's path has at most 107 bytes) and traversable by the jailed compiler's user.
+    tmp = fs::path("/tmp") / ("kata-service-test-" + std::to_string(getpid()) + "-" + name.substr(0, 12));
+    fs::remove_all(tmp);
+    fs::create_directory(tmp);
+    fs::permissions(tmp, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+  }
+  void TearDown() override {
+    for (pid_t pid : processes()) kill(pid, SIGKILL);
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+  }
+
+  fs::path run_root() const { return tmp / ("kata-runs-" + std::to_string(getuid())); }
+  std::string socket_of(const std::string& host) const {
+    return (run_root() / ("service-" + kata::service::stamp_of(host) + ".sock")).string();
+  }
+  bool service_listening() const { return fs::exists(socket_of(kHost)); }
+
+  // The processes of this test's service: the service, and the reporters and hosts it forked (their
+  // command line names the socket in this test's directory).
+  std::vector<pid_t> processes() const {
+    std::vector<pid_t> found;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      pid_t pid = std::atoi(entry.path().filename().c_str());
+      if (pid <= 0) continue;
+      std::string cmdline = read_file(entry.path() / "cmdline");
+      if (cmdline.find(tmp.string()) != std::string::npos) found.push_back(pid);
+    }
+    return found;
+  }
+
+  json judge(const std::string& source, const std::string& env = "") {
+    std::string cmd = "TMPDIR='" + tmp.string() + "' " + env + " " + KATA_BINARY + " --workspace '" +
+                      workspace.string() + "' judge causal_attention --seed 7 --json --source '" + source +
+                      "' 2>/dev/null";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf;
+    while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    pclose(pipe);
+    json j = json::parse(out, nullptr, /*allow_exceptions=*/false);
+    return j.is_discarded() ? json{{"unparsed", out}} : j;
+  }
+
+  // A first judgement starts the service; it is listening once this returns.
+  void start_service() {
+    EXPECT_EQ(judge(kReference)["verdict"], "accepted");
+    ASSERT_TRUE(eventually([&] { return service_listening(); })) << "no service came up in " << run_root();
+  }
+};
+
+// What a learner is told must not depend on which host ran the checks.
+void expect_same_verdict(const json& fresh, const json& served) {
+  EXPECT_EQ(served["verdict"], fresh["verdict"]);
+  EXPECT_EQ(served["checks"], fresh["checks"]);
+  EXPECT_EQ(served["message"], fresh["message"]);
+}
+
+TEST_F(Service, ServedVerdictsAreTheVerdictsOfAFreshHost) {
+  start_service();
+  for (const auto& source : {kReference, kStub, kMistake}) {
+    json fresh = judge(source, "KATA_SERVICE=off");
+    json served = judge(source);
+    EXPECT_EQ(fresh["host"], "fresh") << source;
+    EXPECT_EQ(served["host"], "service") << source;
+    expect_same_verdict(fresh, served);
+  }
+}
+
+TEST_F(Service, ADeadServiceIsReplaced) {
+  start_service();
+  for (pid_t pid : processes()) kill(pid, SIGKILL);
+  ASSERT_TRUE(eventually([&] { return processes().empty(); }));
+  ASSERT_TRUE(service_listening()) << "the dead service's socket stays behind: the test needs it to";
+  json after = judge(kReference);  // connection refused: a fresh host, and a new service for next time
+  EXPECT_EQ(after["verdict"], "accepted");
+  EXPECT_EQ(after["host"], "fresh");
+  ASSERT_TRUE(eventually([&] { return !processes().empty() && judge(kReference)["host"] == "service"; }));
+}
+
+TEST_F(Service, AServiceKilledMidJudgementCostsTimeNotTheVerdict) {
+  start_service();
+  // Right, and slow to load: the service is killed while this judgement's served host waits for it.
+  fs::path slow = workspace / "slow.cpp";
+  std::ofstream(slow) << read_file(kReference) << "\n#include <thread>\nnamespace {\nstruct Slow {\n"
+                      << "  Slow() { std::this_thread::sleep_for(std::chrono::seconds(2)); }\n} slow;\n}\n";
+  auto running = std::async(std::launch::async, [&] { return judge(slow.string()); });
+  // The service, the reporter and the host it forked for this judgement.
+  ASSERT_TRUE(eventually([&] { return processes().size() >= 3; }));
+  for (pid_t pid : processes()) kill(pid, SIGKILL);
+  json j = running.get();
+  EXPECT_EQ(j["verdict"], "accepted") << j.dump();
+  EXPECT_EQ(j["host"], "fresh");
+}
+
+TEST_F(Service, TwoJudgesAtOnceGetTheirOwnHosts) {
+  start_service();
+  auto right = std::async(std::launch::async, [&] { return judge(kReference); });
+  auto wrong = std::async(std::launch::async, [&] { return judge(kMistake); });
+  json r = right.get(), w = wrong.get();
+  EXPECT_EQ(r["verdict"], "accepted");
+  EXPECT_EQ(r["host"], "service");
+  EXPECT_EQ(w["verdict"], "wrong_answer");
+  EXPECT_EQ(w["host"], "service");
+  expect_same_verdict(judge(kMistake, "KATA_SERVICE=off"), w);
+}
+
+// A service runs only the host program it was started from, unchanged: another build has another stamp.
+TEST_F(Service, AServiceOfAnotherBuildIsNeverUsed) {
+  fs::path other = tmp / "judge_host";
+  fs::copy_file(kHost, other);
+  ASSERT_NE(kata::service::stamp_of(other), kata::service::stamp_of(kHost));
+  // Started for the real host's socket and stamp from another program: it refuses to serve.
+  std::string command = other.string() + " --serve '" + socket_of(kHost) + "' --stamp " +
+                        kata::service::stamp_of(kHost) + " --idle 60";
+  fs::create_directories(run_root());
+  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 2);
+  EXPECT_FALSE(service_listening());
+  // A service of the copy stops when the copy is rebuilt (here: touched).
+  std::string own = socket_of(other.string());
+  std::string serve = other.string() + " --serve '" + own + "' --stamp " + kata::service::stamp_of(other) +
+                      " --idle 60 &";
+  ASSERT_EQ(std::system(serve.c_str()), 0);
+  ASSERT_TRUE(eventually([&] { return fs::exists(own); }));
+  fs::last_write_time(other, fs::last_write_time(other) + std::chrono::seconds(5));
+  EXPECT_TRUE(eventually([&] { return !fs::exists(own); }, 10)) << "a stale service kept listening";
+}
+
+}  // namespace

@@ -33,8 +33,8 @@ struct BeamStep {
 //   - token == eos and rank < beam_width: a finished hypothesis (eos_beams, eos_scores), never expanded again;
 //   - token == eos and rank >= beam_width: dropped (neither finished nor live);
 //   - any other token: a new live beam (beams, tokens, scores); stop the walk once beam_width live beams exist.
-// Both outputs are in rank order. Since each beam has one EOS candidate, 2 * beam_width candidates always hold
-// beam_width live ones when L * V is large enough; fewer (at least one) otherwise.
+// Both outputs are in rank order. Each beam has one eos candidate, so the first 2 * beam_width candidates hold
+// beam_width live ones whenever L * V - L >= beam_width; otherwise every non-eos candidate is live (fewer beams).
 //   step_log_probs: [V, V] (log_probs[t] of the table); last: int64 [L]; scores: [L] in step_log_probs' dtype;
 //   eos in 0 .. V-1; beam_width >= 1.
 BeamStep beam_step(const torch::Tensor& step_log_probs, const torch::Tensor& last, const torch::Tensor& scores,

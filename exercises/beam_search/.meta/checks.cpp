@@ -472,6 +472,19 @@ TEST(BeamSearch, LengthPenalty) {
   }
 }
 
+TEST(BeamSearch, TiesKeepFinishOrder) {
+  kata_test::meaning(
+      "Equal normalized scores keep the order in which hypotheses were appended to the finished list: earlier "
+      "step first, within a step candidate rank order (lower beam, then lower token), and the live beams added at "
+      "max_len after that step's eos hypotheses. Here [2], [4] tie after step 0 and four candidates tie at step 1: "
+      "[2, eos] finishes (rank 1), [2, 1] and [4, 1] are live at max_len, all three with the same score and length: "
+      "the answer is [2, eos], then [2, 1].");
+  for (auto dtype : kDtypes) {
+    std::vector<Spec> specs = {{0, 0, {{2, 0.4}, {4, 0.4}}}, {1, 2, {{1, 0.35}, {3, 0.35}}}, {1, 4, {{1, 0.35}, {3, 0.35}}}};
+    KATA_ASSERT_OK(check_search(table_of(2, 5, specs).to(dtype), {0, 3, 2, 2, 0.0}, specs_text(specs)));
+  }
+}
+
 // ---- beam_search, random.
 
 void random_searches(torch::ScalarType dtype) {

@@ -573,7 +573,7 @@ TEST(BeamSearch, EdgeCases) {
 TEST(BeamSearch, NonContiguousInputs) {
   kata_test::meaning(
       "Views give different results: a table stored transposed or sliced out of a longer one, last and scores "
-      "with a stride. .view() or data_ptr indexing assume a memory layout; use tensor ops (or .contiguous()).");
+      "with a stride or expanded (stride 0). .view() or data_ptr indexing assume a memory layout; use tensor ops (or .contiguous()).");
   for (auto dtype : kDtypes) {
     Search s{1, 4, 3, 5, 1.0};
     auto table = safe_table(5, 8, s, dtype, 1.0);
@@ -589,6 +589,9 @@ TEST(BeamSearch, NonContiguousInputs) {
     auto scores_view = torch::stack({scores, scores * 2}, 1).select(1, 0);
     KATA_ASSERT_OK(check_step(lp.t().contiguous().t(), lp, last_view, scores_view, 4, 3,
                               "step_log_probs stored transposed, last and scores strided"));
+    // Expanded views (stride 0): three beams on the same last token, two beams with the same score.
+    KATA_ASSERT_OK(check_step(lp, ids({5}).expand({3}), scores, 4, 3, "last expanded from [1]"));
+    KATA_ASSERT_OK(check_step(lp, ids({1, 6}), scores.narrow(0, 0, 1).expand({2}), 4, 2, "scores expanded from [1]"));
     auto l = ids({3, 1, 4, 2});
     auto sc = torch::tensor({-3.1, -1.2, -5.3, -2.9}, torch::kFloat64).to(dtype);
     KATA_ASSERT_OK(check_rank(torch::stack({sc, sc}, 1).select(1, 0), torch::stack({l, l}, 1).select(1, 1), 1.0,

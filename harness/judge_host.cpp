@@ -1,8 +1,8 @@
 // The judge's test host: one program, two roles on either side of the trust boundary.
 //
 // Checker (trusted): started by the judge before it compiles, so that loading LibTorch overlaps the
-// compile. It first forks the worker (below), then waits on stdin for the go-ahead, loads the hidden
-// checks (the tests, the reference, the checker side of the binding) and runs them. Every call of the
+// compile. It first forks the worker (below), then loads the hidden checks (the tests, the reference, the
+// checker side of the binding), waits on stdin for the go-ahead and runs them. Every call of the
 // learner's code goes to the worker; for each check it writes what the learner's code did (a failure, its
 // output) and what the check found as a JSON line to --record. Then the checks that failed on values run
 // again with each known mistake of the exercise (--mistakes) in the learner's place, and a line names the
@@ -151,12 +151,13 @@ int host_main(int argc, char** argv) {
   config.host = std::filesystem::read_symlink("/proc/self/exe");
   kata_remote::Session::get().start(config);
 
-  std::string go;
-  if (!std::getline(std::cin, go) || go != "run") return 0;  // the compile failed: nothing to run
+  // Loaded while the learner's file compiles: the worker is forked already, so it never holds them.
   if (!dlopen(args.checks.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
     std::fprintf(stderr, "cannot load the hidden checks: %s\n", dlerror());
     return 3;
   }
+  std::string go;
+  if (!std::getline(std::cin, go) || go != "run") return 0;  // the compile failed: nothing to run
   auto* recorder = new RecordChecks(args.record);
   ::testing::UnitTest::GetInstance()->listeners().Append(recorder);
   int gtest_argc = static_cast<int>(args.rest.size());

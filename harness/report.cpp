@@ -84,6 +84,11 @@ std::string findings_of(const Check& c, const Style& style) {
   return paint(out, fmt::emphasis::italic, style);
 }
 
+// A file that did not compile, or calls what it should build, never reaches a test host.
+bool ran_no_checks(const Judgement& j) {
+  return j.verdict == Verdict::compile_error || j.verdict == Verdict::forbidden_call;
+}
+
 }  // namespace
 
 const Check* leading_failure(const Judgement& j) {
@@ -169,7 +174,7 @@ nlohmann::json to_json(const Judgement& j) {
           {"source", j.source.string()},
           {"compile_seconds", j.compile_seconds},
           {"run_seconds", j.run_seconds},
-          {"host", j.served ? "service" : "fresh"},
+          {"host", ran_no_checks(j) ? "none" : j.served ? "service" : "fresh"},
           {"peak_memory_mb", j.peak_memory_bytes >> 20},
           {"memory_limit_mb", j.memory_limit_bytes >> 20}};
 }

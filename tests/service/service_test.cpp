@@ -1,6 +1,7 @@
 // The judge service (harness/service.h) through the judge's front door: a verdict from a served host is
 // the verdict a fresh host gives, and a service that is absent, dead, killed mid-judgement, busy with
-// another judge or built from another host program makes judging slower, never different.
+// another judge, built from another host program or rebuilt mid-judgement makes judging slower, never
+// different.
 //
 // Each test has a run directory of its own (TMPDIR), so its service is its own; TearDown kills it.
 #include <gtest/gtest.h>
@@ -89,6 +90,27 @@ class Service : public ::testing::Test {
     return found;
   }
 
+  // A right solution that takes 2 s to load, so a test can act while its judgement runs.
+  std::string slow_solution() const {
+    fs::path slow = workspace / "slow.cpp";
+    std::ofstream(slow) << read_file(kReference) << "\n#include <thread>\nnamespace {\nstruct Slow {\n"
+                        << "  Slow() { std::this_thread::sleep_for(std::chrono::seconds(2)); }\n} slow;\n}\n";
+    return slow.string();
+  }
+
+  // The judge pieces of causal_attention with a test host of their own (a copy), for a test that rebuilds
+  // it: the judge uses the host this judge directory's toolchain.json names.
+  fs::path judge_dir_with_own_host() {
+    fs::path dir = workspace / "judge";
+    fs::create_directories(dir / "causal_attention");
+    fs::copy_file(fs::path(JUDGE_DIR) / "causal_attention" / "recipe.json", dir / "causal_attention" / "recipe.json");
+    fs::copy_file(kHost, dir / "judge_host");
+    json toolchain = json::parse(read_file(fs::path(JUDGE_DIR) / "toolchain.json"));
+    toolchain["host"] = (dir / "judge_host").string();
+    std::ofstream(dir / "toolchain.json") << toolchain.dump();
+    return dir;
+  }
+
   json judge(const std::string& source, const std::string& env = "") {
     std::string cmd = "TMPDIR='" + tmp.string() + "' " + env + " " + KATA_BINARY + " --workspace '" +
                       workspace.string() + "' judge causal_attention --seed 7 --json --source '" + source +
@@ -140,11 +162,8 @@ TEST_F(Service, ADeadServiceIsReplaced) {
 
 TEST_F(Service, AServiceKilledMidJudgementCostsTimeNotTheVerdict) {
   start_service();
-  // Right, and slow to load: the service is killed while this judgement's served host waits for it.
-  fs::path slow = workspace / "slow.cpp";
-  std::ofstream(slow) << read_file(kReference) << "\n#include <thread>\nnamespace {\nstruct Slow {\n"
-                      << "  Slow() { std::this_thread::sleep_for(std::chrono::seconds(2)); }\n} slow;\n}\n";
-  auto running = std::async(std::launch::async, [&] { return judge(slow.string()); });
+  // The service is killed while this judgement's served host waits for the slow file.
+  auto running = std::async(std::launch::async, [&] { return judge(slow_solution()); });
   // The service, the reporter and the host it forked for this judgement.
   ASSERT_TRUE(eventually([&] { return processes().size() >= 3; }));
   for (pid_t pid : processes()) kill(pid, SIGKILL);
@@ -163,6 +182,31 @@ TEST_F(Service, TwoJudgesAtOnceGetTheirOwnHosts) {
   EXPECT_EQ(w["verdict"], "wrong_answer");
   EXPECT_EQ(w["host"], "service");
   expect_same_verdict(judge(kMistake, "KATA_SERVICE=off"), w);
+}
+
+// A build that relinks the host while a served judgement runs: that judgement ends as it began, the old
+// service stops, and the next judgements get a fresh host, then a service of the new build.
+TEST_F(Service, AHostRebuiltDuringAJudgementGetsANewService) {
+  fs::path dir = judge_dir_with_own_host();
+  const std::string env = "KATA_JUDGE_DIR='" + dir.string() + "'";
+  fs::path host = dir / "judge_host";
+  EXPECT_EQ(judge(kReference, env)["verdict"], "accepted");
+  ASSERT_TRUE(eventually([&] { return fs::exists(socket_of(host)); }));
+  std::string old_socket = socket_of(host);
+  auto running = std::async(std::launch::async, [&] { return judge(slow_solution(), env); });
+  ASSERT_TRUE(eventually([&] { return processes().size() >= 3; }));
+  // As a linker writes its output: a new file renamed over the old one.
+  fs::copy_file(kHost, dir / "judge_host.new");
+  fs::last_write_time(dir / "judge_host.new", fs::last_write_time(host) + std::chrono::seconds(5));
+  fs::rename(dir / "judge_host.new", host);
+  json during = running.get();
+  EXPECT_EQ(during["verdict"], "accepted") << during.dump();
+  EXPECT_EQ(during["host"], "service");
+  EXPECT_TRUE(eventually([&] { return !fs::exists(old_socket); }, 10)) << "the old service kept listening";
+  json after = judge(kReference, env);
+  EXPECT_EQ(after["verdict"], "accepted");
+  EXPECT_EQ(after["host"], "fresh");
+  EXPECT_TRUE(eventually([&] { return judge(kReference, env)["host"] == "service"; }));
 }
 
 // A service runs only the host program it was started from, unchanged: another build has another stamp.

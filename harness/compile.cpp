@@ -230,9 +230,11 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
 
 StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::path& shared_object,
                         const fs::path& jail_root, const std::vector<Forbidden>& forbidden) {
-  std::vector<std::string> argv = {recipe.compiler, object.string()};
+  std::vector<std::string> argv = {recipe.linker};
+  argv.insert(argv.end(), recipe.link_before.begin(), recipe.link_before.end());
+  argv.push_back(object.string());
   argv.insert(argv.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());
-  argv.insert(argv.end(), recipe.link.begin(), recipe.link.end());
+  argv.insert(argv.end(), recipe.link_after.begin(), recipe.link_after.end());
   argv.insert(argv.end(), {"-o", shared_object.string()});
   auto step = run_tool(argv, tool_jail(recipe, jail_root, object.parent_path(), recipe.worker_objects));
   if (!step.ok) {

@@ -54,7 +54,9 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   r.pch_lite = toolchain["pch"]["lite"].get<std::string>();
   r.pch_full = toolchain["pch"]["full"].get<std::string>();
   r.shadow_dir = toolchain["shadow"].get<std::string>();
-  r.link = toolchain["link"].get<std::vector<std::string>>();
+  r.linker = toolchain["link"]["linker"].get<std::string>();
+  r.link_before = toolchain["link"]["before"].get<std::vector<std::string>>();
+  r.link_after = toolchain["link"]["after"].get<std::vector<std::string>>();
   r.host = toolchain["host"].get<std::string>();
   r.contract = recipe["contract"].get<std::string>();
   r.checks_library = recipe["checks_library"].get<std::string>();

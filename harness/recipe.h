@@ -16,7 +16,10 @@ struct Recipe {
   fs::path pch_lite, pch_full;
   fs::path pch_sources;                     // the headers the PCHs were built from (clang checks they are unchanged)
   fs::path shadow_dir;                      // holds a torch/torch.h that includes only the lite subset
-  std::vector<std::string> link;            // turns the learner's object and the worker's binding into a shared object
+  // The linker and its arguments before and after the learner's object and the worker's binding: together
+  // they make a shared object.
+  std::string linker;
+  std::vector<std::string> link_before, link_after;
   fs::path host;                            // the judge's test host (checker and worker)
   fs::path contract;                        // the exercise's header, the only file of the exercise the compile sees
   fs::path checks_library;                  // the hidden checks, the reference and the checker side of the binding

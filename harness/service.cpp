@@ -132,7 +132,7 @@ uint64_t fnv1a(const std::string& text) {
   clearenv();
   for (const auto& [k, v] : request.env) setenv(k.c_str(), v.c_str(), 1);
   limit_process(request.cpu_seconds, request.address_space_bytes);
-  _exit(run_host(request.argv));
+  std::exit(run_host(request.argv));  // as a fresh host returns from main: buffered output flushed
 }
 
 // In a process of its own per judgement: forks the host, tells the judge its pid, waits for it and

@@ -27,6 +27,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxMessage = 1 << 16;
 constexpr int kStreams = 3;  // stdin, stdout, stderr of the host
+// The launcher takes the socket's lock before the service's program loads LibTorch (a second or more on a
+// loaded machine) and hands it over on this descriptor, so judges meanwhile see a service starting and
+// do not launch more.
+constexpr int kInheritedLockFd = 3;
 // A service that accepted but does not answer within this is treated as absent.
 constexpr int kReplyMilliseconds = 3000;
 
@@ -103,13 +107,26 @@ bool private_directory(const fs::path& dir) {
   return lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && !(st.st_mode & 022);
 }
 
-// Whether a service holds (or is starting with) the socket's lock.
-bool service_alive(const std::string& socket) {
-  int fd = open(lock_for(socket).c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
-  close(fd);
-  return held;
+// The socket's lock on a descriptor of its own (close-on-exec), or -1 when another process holds it.
+int open_lock(const std::string& socket) {
+  int fd = open(lock_for(socket).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// In the service: the lock its launcher took for it (on kInheritedLockFd), or else one of its own.
+int take_lock(const std::string& socket) {
+  struct stat inherited {}, file {};
+  if (fstat(kInheritedLockFd, &inherited) == 0 && stat(lock_for(socket).c_str(), &file) == 0 &&
+      inherited.st_dev == file.st_dev && inherited.st_ino == file.st_ino &&
+      flock(kInheritedLockFd, LOCK_EX | LOCK_NB) == 0) {  // ours already: the same open file
+    fcntl(kInheritedLockFd, F_SETFD, FD_CLOEXEC);
+    return kInheritedLockFd;
+  }
+  return open_lock(socket);
 }
 
 uint64_t fnv1a(const std::string& text) {
@@ -224,8 +241,8 @@ void serve(const std::string& path, const std::string& stamp, const std::string&
   signal(SIGCHLD, SIG_IGN);  // the reporters reap their hosts; the kernel reaps the reporters
   signal(SIGPIPE, SIG_IGN);
   if (stamp.empty() || stamp_of(host) != stamp) _exit(2);  // started for another build of the host
-  int lock = open(lock_for(path).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) _exit(0);  // another service has this socket
+  int lock = take_lock(path);
+  if (lock < 0) _exit(0);  // another service has this socket
   sockaddr_un address;
   int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   unlink(path.c_str());  // left by a service that was killed: we hold the lock
@@ -263,7 +280,7 @@ std::optional<Started> Client::start_host(const Request& request, int in_fd, int
   if (fd < 0) return std::nullopt;
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     close(fd);
-    if (!service_alive(path)) launch(stamp);
+    launch(stamp);  // unless one is starting: it holds the lock
     return std::nullopt;
   }
   json message = {{"stamp", stamp},
@@ -285,19 +302,23 @@ std::optional<Started> Client::start_host(const Request& request, int in_fd, int
 // Detached from the judge (its own session, no terminal), so that it outlives this judgement and a
 // Ctrl-C of this one. LibTorch reads its thread settings when it loads, hence the environment.
 void Client::launch(const std::string& stamp) {
+  // Everything allocated before the fork: the child only makes system calls.
+  std::string socket = socket_for(run_root_, stamp), lock_path = lock_for(socket);
+  const char* argv[] = {host_.c_str(), "--serve", socket.c_str(), "--stamp", stamp.c_str(), "--idle", "900", nullptr};
+  const char* envp[] = {"OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "PATH=/usr/bin:/bin", nullptr};
   pid_t pid = fork();
   if (pid < 0) return;
   if (pid == 0) {
     setsid();
     if (fork() != 0) _exit(0);
+    int lock = open(lock_path.c_str(), O_RDWR | O_CREAT, 0600);
+    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) _exit(0);  // a service has it, or is starting
     int null = open("/dev/null", O_RDWR);
     for (int i = 0; i < kStreams; ++i) dup2(null, i);
+    if (lock != kInheritedLockFd) dup2(lock, kInheritedLockFd);  // kept across exec: no close-on-exec
     // Nothing else of the judge's: a pipe kept open for 15 minutes would keep whoever reads it (a test
     // runner, `| tee`) waiting for its end.
-    close_range(kStreams, ~0U, 0);
-    std::string socket = socket_for(run_root_, stamp);
-    const char* argv[] = {host_.c_str(), "--serve", socket.c_str(), "--stamp", stamp.c_str(), "--idle", "900", nullptr};
-    const char* envp[] = {"OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "PATH=/usr/bin:/bin", nullptr};
+    close_range(kInheritedLockFd + 1, ~0U, 0);
     execve(argv[0], const_cast<char**>(argv), const_cast<char**>(envp));
     _exit(127);
   }

@@ -147,6 +147,11 @@ TEST_F(Service, ServedVerdictsAreTheVerdictsOfAFreshHost) {
     EXPECT_EQ(served["host"], "service") << source;
     expect_same_verdict(fresh, served);
   }
+  fs::path broken = workspace / "broken.cpp";
+  std::ofstream(broken) << "int x = ;\n";
+  json not_compiled = judge(broken.string());
+  EXPECT_EQ(not_compiled["verdict"], "compile_error");
+  EXPECT_EQ(not_compiled["host"], "none");  // no checks ran anywhere
 }
 
 TEST_F(Service, ADeadServiceIsReplaced) {

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,14 +63,17 @@ ssize_t drain(int fd, std::string& kept, bool& cut, size_t cap) {
 
 // A child's standard streams: the child's ends are closed here once it has them.
 struct Pipes {
-  int in[2], out[2], err[2];
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   Pipes() {
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      close_all();  // the destructor of a half-built object does not run
       throw std::runtime_error("cannot create pipes");
+    }
   }
   Pipes(const Pipes&) = delete;
   Pipes& operator=(const Pipes&) = delete;
-  ~Pipes() {
+  ~Pipes() { close_all(); }
+  void close_all() {
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]})
       if (fd >= 0) close(fd);
   }
@@ -127,11 +129,9 @@ RunResult run_limited(const std::vector<std::string>& argv, const std::map<std::
 
 bool Child::has_ended(service::Ended& ended, bool& lost) {
   if (control_fd_ < 0) {
-    rusage usage{};
-    if (wait4(pid_, &ended.status, WNOHANG, &usage) != pid_) return false;
-    ended.cpu_seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-                        (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    ended.max_rss_bytes = usage.ru_maxrss * 1024LL;
+    auto got = service::try_reap(pid_);
+    if (!got) return false;
+    ended = *got;
     return true;
   }
   try {

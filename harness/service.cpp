@@ -168,16 +168,14 @@ uint64_t fnv1a(const std::string& text) {
     if (pid > 0) kill(-pid, SIGKILL);
     _exit(1);
   }
-  int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, WNOHANG, &usage) != pid) {
+  std::optional<Ended> ended;
+  while (!(ended = try_reap(pid))) {
     pollfd p{conn, POLLIN, 0};
     if (poll(&p, 1, 50) > 0) kill(-pid, SIGKILL);  // the judge closed the connection (or wrote garbage)
   }
   kill(-pid, SIGKILL);  // whatever the host left in its group goes with it, as for a fresh host
-  double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-               (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  send_message(conn, {{"status", status}, {"cpu", cpu}, {"max_rss", usage.ru_maxrss * 1024LL}});
+  send_message(conn,
+               {{"status", ended->status}, {"cpu", ended->cpu_seconds}, {"max_rss", ended->max_rss_bytes}});
   _exit(0);
 }
 
@@ -323,6 +321,16 @@ void Client::launch(const std::string& stamp) {
     _exit(127);
   }
   waitpid(pid, nullptr, 0);
+}
+
+std::optional<Ended> try_reap(pid_t pid) {
+  Ended ended;
+  rusage usage{};
+  if (wait4(pid, &ended.status, WNOHANG, &usage) != pid) return std::nullopt;
+  ended.cpu_seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+                      (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  ended.max_rss_bytes = usage.ru_maxrss * 1024LL;
+  return ended;
 }
 
 std::optional<Ended> poll_ended(int control_fd) {

@@ -40,6 +40,9 @@ struct Ended {
   int64_t max_rss_bytes = 0;
 };
 
+// Reaps `pid` if it has ended (without blocking): nullopt while it runs.
+std::optional<Ended> try_reap(pid_t pid);
+
 // A host the service started: the leader of its own process group, and the connection on which the
 // service reports how it ended (closing it kills the host).
 struct Started {

@@ -406,6 +406,11 @@ std::vector<pid_t> process_tree(pid_t pid) {
   return all;
 }
 
+int open_pidfd(pid_t pid) {
+  // Through syscall(): glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage for C++.
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
+
 int64_t tree_memory(pid_t pid) {
   int64_t total = 0;
   for (pid_t p : process_tree(pid)) {

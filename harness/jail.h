@@ -72,6 +72,9 @@ Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup);
 // bounded, and no core dumps.
 void limit_process(double cpu_seconds, int64_t address_space_bytes);
 
+// A file descriptor that becomes readable when pid ends (a pidfd), or -1 when the kernel has none.
+int open_pidfd(pid_t pid);
+
 // Sum of the anonymous resident memory of pid and all its descendants, in bytes. Anonymous, because a
 // worker forked from a process with LibTorch loaded shares hundreds of MB of its library pages.
 int64_t tree_memory(pid_t pid);

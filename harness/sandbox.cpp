@@ -92,7 +92,7 @@ Child::~Child() {
     kill(-pid_, SIGKILL);
     if (control_fd_ < 0) waitpid(pid_, nullptr, 0);  // a served one is reaped by the service
   }
-  for (int fd : {in_fd_, out_fd_, err_fd_, control_fd_})
+  for (int fd : {in_fd_, out_fd_, err_fd_, control_fd_, pidfd_})
     if (fd >= 0) close(fd);
 }
 
@@ -106,6 +106,7 @@ std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::ma
   if (pid == 0) exec_child(argv, env, limits, pipes.in[0], pipes.out[1], pipes.err[1], jail, cgroup.get());
   setpgid(pid, pid);  // also here, so the group exists before the first kill
   auto child = pipes.to_child(pid);
+  child->pidfd_ = open_pidfd(pid);
   child->cgroup_ = std::move(cgroup);
   return child;
 }
@@ -153,7 +154,7 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
   close(child.in_fd_);
   child.in_fd_ = -1;
   pid_t pid = child.pid_;
-  pollfd fds[2] = {{child.out_fd_, POLLIN, 0}, {child.err_fd_, POLLIN, 0}};
+  pollfd fds[3] = {{child.out_fd_, POLLIN, 0}, {child.err_fd_, POLLIN, 0}, {child.ended_fd(), POLLIN, 0}};
   child.out_fd_ = child.err_fd_ = -1;  // from here on closed as the streams end
   auto start = Clock::now();
 
@@ -166,7 +167,8 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
   std::optional<Clock::time_point> exited_at;
   // After the exit, read what is still in the pipes, but not forever: a detached grandchild may hold them.
   while (!exited_at || (open_streams > 0 && Clock::now() - *exited_at < std::chrono::seconds(1))) {
-    if (open_streams > 0 && poll(fds, 2, 20) > 0) {
+    // Wakes for output, at the end, or after 20 ms to check the limits.
+    if (poll(fds, 3, 20) > 0) {
       for (int i = 0; i < 2; ++i) {
         if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
         ssize_t n = i == 0 ? drain(fds[i].fd, r.out, r.out_cut, limits.kept_bytes)
@@ -179,8 +181,6 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
           total_output += static_cast<size_t>(n);
         }
       }
-    } else if (open_streams == 0) {
-      usleep(20 * 1000);
     }
     if (exited_at) continue;
     r.peak_rss_bytes = std::max(r.peak_rss_bytes, tree_memory(pid));
@@ -195,13 +195,14 @@ RunResult supervise(Child& child, const std::string& input, const Limits& limits
       // A jailed program's own children are in its PID namespace and died with it.
       child.reaped_ = true;
       exited_at = Clock::now();
+      fds[2].fd = -1;  // stays readable: no longer a reason to wake
       // Whatever the program left behind in its group goes with it (the service did that for a served
       // one, and its pid may be another process's by now).
       if (child.control_fd_ < 0) kill_group();
     }
   }
-  for (auto& f : fds)
-    if (f.fd >= 0) close(f.fd);
+  for (int i = 0; i < 2; ++i)
+    if (fds[i].fd >= 0) close(fds[i].fd);
 
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   r.cpu_seconds = ended.cpu_seconds;

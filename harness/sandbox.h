@@ -52,8 +52,12 @@ class Child {
   // Whether it has ended, and how (the service reports a served one). A served child whose service went
   // away counts as ended, killed, with `lost` set.
   bool has_ended(service::Ended& ended, bool& lost);
+  // Readable once it has ended: the service's report for a served one, else a pidfd (-1 where the
+  // kernel has none, and supervise notices the end at its next 20 ms check).
+  int ended_fd() const { return served() ? control_fd_ : pidfd_; }
   int pid_ = -1;
   int control_fd_ = -1;  // for a program the judge service started (not this process's child)
+  int pidfd_ = -1;
   int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
   bool reaped_ = false;
   std::unique_ptr<Cgroup> cgroup_;  // for a jailed program

@@ -168,10 +168,14 @@ uint64_t fnv1a(const std::string& text) {
     if (pid > 0) kill(-pid, SIGKILL);
     _exit(1);
   }
+  // Wakes when the host ends (its pidfd; without one, every 50 ms) or the judge closes the connection.
+  pollfd watch[2] = {{conn, POLLIN, 0}, {open_pidfd(pid), POLLIN, 0}};
   std::optional<Ended> ended;
   while (!(ended = try_reap(pid))) {
-    pollfd p{conn, POLLIN, 0};
-    if (poll(&p, 1, 50) > 0) kill(-pid, SIGKILL);  // the judge closed the connection (or wrote garbage)
+    if (poll(watch, 2, 50) > 0 && watch[0].revents != 0) {
+      kill(-pid, SIGKILL);  // the judge closed the connection (or wrote garbage)
+      watch[0].fd = -1;
+    }
   }
   kill(-pid, SIGKILL);  // whatever the host left in its group goes with it, as for a fresh host
   send_message(conn,

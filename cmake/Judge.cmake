@@ -23,23 +23,40 @@ endforeach()
 
 # Each PCH also instantiates the template members every file would otherwise instantiate again
 # (instantiate_<kind>.h); if that list no longer compiles, the plain header still gives a working PCH.
-set(KATA_PCHS)
-foreach(kind lite full)
-  set(pch ${KATA_JUDGE_DIR}/pch/${kind}.pch)
-  set(precompile ${KATA_CLANG} ${KATA_JUDGE_FLAGS} -fpch-instantiate-templates -x c++-header -MD -MF ${pch}.d
-                 -MT ${pch} -o ${pch})
-  add_custom_command(
-    OUTPUT ${pch}
-    COMMAND ${precompile} ${CMAKE_SOURCE_DIR}/harness/pch/instantiate_${kind}.h
-            || ${precompile} ${CMAKE_SOURCE_DIR}/harness/pch/${kind}.h
-    DEPFILE ${pch}.d
-    DEPENDS ${CMAKE_SOURCE_DIR}/harness/pch/instantiate_${kind}.h ${CMAKE_SOURCE_DIR}/harness/pch/${kind}.h
-            ${KATA_CLANG}
-    COMMENT "Precompiling torch headers for the judge (${kind})"
-    VERBATIM)
-  list(APPEND KATA_PCHS ${pch})
-endforeach()
-add_custom_target(judge_pch ALL DEPENDS ${KATA_PCHS})
+# The lite one also carries its object code, and a runtime library learners' files link against
+# (cmake/PrecompileLite.cmake); pch_reach lists the forbidden calls made inside that code.
+set(pch_dir ${KATA_JUDGE_DIR}/pch)
+find_library(KATA_LIB_glog glog REQUIRED)
+add_custom_command(
+  OUTPUT ${pch_dir}/lite.pch ${pch_dir}/lite_pch.o ${pch_dir}/liblite_pch.so
+  COMMAND ${CMAKE_COMMAND} -DCLANG=${KATA_CLANG} "-DFLAGS=${KATA_JUDGE_FLAGS}"
+          "-DLIBS=${KATA_LIB_torch};${KATA_LIB_torch_cpu};${KATA_LIB_c10};${KATA_LIB_glog}"
+          -DSOURCES=${CMAKE_SOURCE_DIR}/harness/pch -DOUT=${pch_dir} -P ${CMAKE_SOURCE_DIR}/cmake/PrecompileLite.cmake
+  DEPFILE ${pch_dir}/lite.pch.d
+  DEPENDS ${CMAKE_SOURCE_DIR}/harness/pch/instantiate_lite.h ${CMAKE_SOURCE_DIR}/harness/pch/lite.h
+          ${CMAKE_SOURCE_DIR}/harness/pch/lite_runtime.cpp ${CMAKE_SOURCE_DIR}/cmake/PrecompileLite.cmake ${KATA_CLANG}
+  COMMENT "Precompiling torch headers for the judge (lite, with its object code)"
+  VERBATIM)
+set(precompile ${KATA_CLANG} ${KATA_JUDGE_FLAGS} -fpch-instantiate-templates -x c++-header -MD -MF
+               ${pch_dir}/full.pch.d -MT ${pch_dir}/full.pch -o ${pch_dir}/full.pch)
+add_custom_command(
+  OUTPUT ${pch_dir}/full.pch
+  COMMAND ${precompile} ${CMAKE_SOURCE_DIR}/harness/pch/instantiate_full.h
+          || ${precompile} ${CMAKE_SOURCE_DIR}/harness/pch/full.h
+  DEPFILE ${pch_dir}/full.pch.d
+  DEPENDS ${CMAKE_SOURCE_DIR}/harness/pch/instantiate_full.h ${CMAKE_SOURCE_DIR}/harness/pch/full.h ${KATA_CLANG}
+  COMMENT "Precompiling torch headers for the judge (full)"
+  VERBATIM)
+add_executable(pch_reach ${CMAKE_SOURCE_DIR}/harness/pch/pch_reach.cpp ${CMAKE_SOURCE_DIR}/harness/catalogue.cpp)
+target_link_libraries(pch_reach PRIVATE fmt::fmt tomlplusplus::tomlplusplus)
+add_custom_command(
+  OUTPUT ${pch_dir}/lite_reach.tsv
+  COMMAND pch_reach ${pch_dir}/lite_pch.o ${CMAKE_SOURCE_DIR}/exercises ${pch_dir}/lite_reach.tsv
+  DEPENDS pch_reach ${pch_dir}/lite_pch.o ${exercise_tomls}
+  COMMENT "Listing the forbidden calls inside the lite PCH's object code"
+  VERBATIM)
+add_custom_target(judge_pch ALL DEPENDS ${pch_dir}/lite.pch ${pch_dir}/full.pch ${pch_dir}/liblite_pch.so
+                                        ${pch_dir}/lite_reach.tsv)
 
 # The support library of the hidden tests: assertion helpers and the code that runs the checks.
 add_library(kata_test_support STATIC ${CMAKE_SOURCE_DIR}/tests/support/kata_test.cpp
@@ -77,7 +94,8 @@ set(KATA_LINK_AFTER -L${gcc_dir} -L${libc_dir} -lstdc++ -lm -lgcc_s -lgcc -lc -l
 file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/toolchain.json CONTENT "{
   \"compiler\": \"${KATA_CLANG}\",
   \"flags\": [\"$<JOIN:${KATA_JUDGE_FLAGS},\", \">\"],
-  \"pch\": {\"lite\": \"${KATA_JUDGE_DIR}/pch/lite.pch\", \"full\": \"${KATA_JUDGE_DIR}/pch/full.pch\"},
+  \"pch\": {\"lite\": \"${pch_dir}/lite.pch\", \"full\": \"${pch_dir}/full.pch\",
+          \"runtime\": \"${pch_dir}/liblite_pch.so\", \"reach\": \"${pch_dir}/lite_reach.tsv\"},
   \"pch_sources\": \"${CMAKE_SOURCE_DIR}/harness/pch\",
   \"shadow\": \"${CMAKE_SOURCE_DIR}/harness/pch/shadow\",
   \"link\": {\"linker\": \"${KATA_LLD}\", \"before\": [\"$<JOIN:${KATA_LINK_BEFORE},\", \">\"], \"after\": [\"$<JOIN:${KATA_LINK_AFTER},\", \">\"]},
@@ -124,7 +142,7 @@ function(kata_known_mistakes id)
               ${case} -o ${out}/${name}.o
       COMMAND ${KATA_CLANG} ${out}/${name}.o $<TARGET_OBJECTS:worker_${id}> -shared -fuse-ld=lld
               -Wl,-Bsymbolic -o ${out}/${name}.so
-      DEPENDS ${case} ${contract}/${id}.h ${KATA_PCHS} $<TARGET_OBJECTS:worker_${id}>
+      DEPENDS ${case} ${contract}/${id}.h ${pch_dir}/full.pch $<TARGET_OBJECTS:worker_${id}>
       COMMENT "Building the known mistake ${id}/${name}"
       VERBATIM)
     list(APPEND libraries ${out}/${name}.so)

@@ -33,6 +33,9 @@ JailSpec tool_jail(const Recipe& recipe, const fs::path& jail_root, const fs::pa
   jail.writable = out_dir.string();
   jail.file_bytes = 1LL << 30;
   jail.read_only = {"/etc/ld.so.cache", recipe.pch_sources.string(), recipe.pch_lite.parent_path().string()};
+  // The PCH's runtime, for the link (next to the PCHs unless a test moved them).
+  if (recipe.pch_runtime.parent_path() != recipe.pch_lite.parent_path())
+    jail.read_only.push_back(recipe.pch_runtime.string());
   jail.read_only.insert(jail.read_only.end(), files.begin(), files.end());
   return jail;
 }
@@ -182,6 +185,28 @@ std::string forbidden_calls(const std::vector<Symbol>& symbols, const std::vecto
   return found;
 }
 
+// A file compiled with the lite PCH calls the header code it uses in the PCH's runtime (at::softmax, say)
+// instead of holding it, so what that code calls is not among the file's symbols. The PCH's reach table
+// has it: the symbols an exercise may forbid that each runtime function reaches. Adds those the file's
+// calls reach, so a forbidden call through a header is found as when the file held the header code.
+// nullopt when the table cannot be read.
+std::optional<std::vector<Symbol>> reached_through_pch(const std::vector<Symbol>& symbols, const fs::path& table) {
+  std::ifstream in(table);
+  if (!in) return std::nullopt;
+  std::set<std::string> calls;
+  for (const auto& s : symbols)
+    if (!s.defined) calls.insert(s.mangled);
+  std::vector<Symbol> reached;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    if (!std::getline(fields, name, '\t') || calls.count(name) == 0) continue;
+    while (std::getline(fields, name, '\t')) reached.push_back({name, name, false});
+  }
+  return reached;
+}
+
 bool is_pch_problem(const std::string& diagnostics) {
   for (const char* sign : {"precompiled header", "PCH file", "AST file"})
     if (diagnostics.find(sign) != std::string::npos) return true;
@@ -234,6 +259,8 @@ StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::
   argv.insert(argv.end(), recipe.link_before.begin(), recipe.link_before.end());
   argv.push_back(object.string());
   argv.insert(argv.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());
+  // Needed only by a file compiled with the lite PCH: --as-needed leaves it out of any other.
+  argv.insert(argv.end(), {"--as-needed", recipe.pch_runtime.string(), "--no-as-needed"});
   argv.insert(argv.end(), recipe.link_after.begin(), recipe.link_after.end());
   argv.insert(argv.end(), {"-o", shared_object.string()});
   auto step = run_tool(argv, tool_jail(recipe, jail_root, object.parent_path(), recipe.worker_objects));
@@ -247,6 +274,14 @@ StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::
     step.diagnostics = "the linker produced an unreadable shared object";
     return step;
   }
+  auto reached = reached_through_pch(*symbols, recipe.pch_reach);
+  if (!reached) {  // without it a forbidden call could pass unseen
+    step.diagnostics = fmt::format("the judge's build is incomplete ({} is missing); the next ./kata call "
+                                   "rebuilds it",
+                                   recipe.pch_reach.string());
+    return step;
+  }
+  symbols->insert(symbols->end(), reached->begin(), reached->end());
   auto missing = undefined_contract_symbols(*symbols);
   if (!missing.empty()) {
     step.diagnostics.clear();

@@ -105,6 +105,10 @@ std::vector<std::string> host_command(const Recipe& recipe, const RunDir& run, c
           recipe.cases.string(),
           "--ro",
           recipe.mistakes.string(),
+          "--preload",
+          recipe.pch_runtime.string(),
+          "--ro",  // a worker started afresh after a crash loads it itself
+          recipe.pch_runtime.string(),
           // On the command line, not in the environment: a host forked by the judge service has read
           // GoogleTest's environment once, when the service started.
           "--gtest_output=json:" + files.report.string(),
@@ -128,7 +132,7 @@ std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercis
   RunLimits learner = learner_limits(exercise);
   first.memory_limit_bytes = learner.memory;
   Limits limits = host_limits(learner);
-  service::Client service(recipe.host, run_root());
+  service::Client service(recipe.host, recipe.pch_runtime, run_root());
   // A host forked by the judge service, which has LibTorch loaded already, or else a fresh one.
   auto start_host = [&](size_t i, bool served) {
     SeedRun files(run, i);

@@ -53,6 +53,8 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   r.pch_sources = toolchain["pch_sources"].get<std::string>();
   r.pch_lite = toolchain["pch"]["lite"].get<std::string>();
   r.pch_full = toolchain["pch"]["full"].get<std::string>();
+  r.pch_runtime = toolchain["pch"]["runtime"].get<std::string>();
+  r.pch_reach = toolchain["pch"]["reach"].get<std::string>();
   r.shadow_dir = toolchain["shadow"].get<std::string>();
   r.linker = toolchain["link"]["linker"].get<std::string>();
   r.link_before = toolchain["link"]["before"].get<std::vector<std::string>>();

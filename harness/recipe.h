@@ -14,6 +14,8 @@ struct Recipe {
   std::string compiler;
   std::vector<std::string> flags;
   fs::path pch_lite, pch_full;
+  fs::path pch_runtime;  // the lite PCH's object code: a file compiled with it links against it
+  fs::path pch_reach;    // what that code calls that an exercise may forbid (harness/pch/pch_reach.cpp)
   fs::path pch_sources;                     // the headers the PCHs were built from (clang checks they are unchanged)
   fs::path shadow_dir;                      // holds a torch/torch.h that includes only the lite subset
   // The linker and its arguments before and after the learner's object and the worker's binding: together

@@ -226,23 +226,27 @@ void accept_one(int listener, int lock, const std::string& stamp, bool& stale,
 
 }  // namespace
 
-std::string stamp_of(const std::string& program) {
-  struct stat st {};
-  if (stat(program.c_str(), &st) != 0) return "";
+std::string stamp_of(const std::string& program, const std::string& runtime) {
+  auto identity = [](const std::string& file) -> std::string {
+    struct stat st {};
+    if (file.empty() || stat(file.c_str(), &st) != 0) return "-";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  };
+  std::string host = identity(program);
+  if (host == "-") return "";
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(fnv1a(
-                    std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) +
-                    ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec))));
+                static_cast<unsigned long long>(fnv1a(host + " " + identity(runtime))));
   return hex;
 }
 
-void serve(const std::string& path, const std::string& stamp, const std::string& host, double idle_seconds,
-           const std::function<int(std::vector<std::string>)>& run_host) {
+void serve(const std::string& path, const std::string& stamp, const std::string& host, const std::string& runtime,
+           double idle_seconds, const std::function<int(std::vector<std::string>)>& run_host) {
   setsid();
   signal(SIGCHLD, SIG_IGN);  // the reporters reap their hosts; the kernel reaps the reporters
   signal(SIGPIPE, SIG_IGN);
-  if (stamp.empty() || stamp_of(host) != stamp) _exit(2);  // started for another build of the host
+  if (stamp.empty() || stamp_of(host, runtime) != stamp) _exit(2);  // started for another build
   int lock = take_lock(path);
   if (lock < 0) _exit(0);  // another service has this socket
   sockaddr_un address;
@@ -260,7 +264,7 @@ void serve(const std::string& path, const std::string& stamp, const std::string&
       last_request = Clock::now();
       continue;
     }
-    stale = stamp_of(host) != stamp ||
+    stale = stamp_of(host, runtime) != stamp ||
             std::chrono::duration<double>(Clock::now() - last_request).count() > idle_seconds;
   }
   unlink(path.c_str());
@@ -269,12 +273,13 @@ void serve(const std::string& path, const std::string& stamp, const std::string&
 
 // ---- the judge's side ---------------------------------------------------------------------------------
 
-Client::Client(fs::path host, fs::path run_root) : host_(std::move(host)), run_root_(std::move(run_root)) {}
+Client::Client(fs::path host, fs::path runtime, fs::path run_root)
+    : host_(std::move(host)), runtime_(std::move(runtime)), run_root_(std::move(run_root)) {}
 
 std::optional<Started> Client::start_host(const Request& request, int in_fd, int out_fd, int err_fd) {
   const char* wanted = std::getenv("KATA_SERVICE");
   if ((wanted && std::string(wanted) == "off") || !private_directory(run_root_)) return std::nullopt;
-  std::string stamp = stamp_of(host_);
+  std::string stamp = stamp_of(host_, runtime_);
   std::string path = socket_for(run_root_, stamp);
   sockaddr_un address;
   if (stamp.empty() || !fill_address(address, path)) return std::nullopt;
@@ -306,7 +311,8 @@ std::optional<Started> Client::start_host(const Request& request, int in_fd, int
 void Client::launch(const std::string& stamp) {
   // Everything allocated before the fork: the child only makes system calls.
   std::string socket = socket_for(run_root_, stamp), lock_path = lock_for(socket);
-  const char* argv[] = {host_.c_str(), "--serve", socket.c_str(), "--stamp", stamp.c_str(), "--idle", "900", nullptr};
+  const char* argv[] = {host_.c_str(), "--serve", socket.c_str(), "--stamp",   stamp.c_str(),
+                        "--idle",      "900",    "--preload",    runtime_.c_str(), nullptr};
   const char* envp[] = {"OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "PATH=/usr/bin:/bin", nullptr};
   pid_t pid = fork();
   if (pid < 0) return;

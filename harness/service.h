@@ -50,32 +50,34 @@ struct Started {
   int control_fd = -1;
 };
 
-// The judge's side. `host` is the host program; the socket lives in `run_root`, which must be a
-// directory only this user can write to (else there is no service).
+// The judge's side. `host` is the host program and `runtime` the library each host loads before it forks
+// its worker ("" for none); the socket lives in `run_root`, which must be a directory only this user can
+// write to (else there is no service).
 class Client {
  public:
-  Client(fs::path host, fs::path run_root);
+  Client(fs::path host, fs::path runtime, fs::path run_root);
   // Asks the service to start a host whose standard streams are these descriptors. When there is no
   // service to ask, starts one for the next judgement and returns nullopt.
   std::optional<Started> start_host(const Request& request, int in_fd, int out_fd, int err_fd);
 
  private:
   void launch(const std::string& stamp);
-  fs::path host_, run_root_;
+  fs::path host_, runtime_, run_root_;
 };
 
 // Reads the service's report without blocking: nullopt while the host runs. Throws std::runtime_error
 // when the service is gone without saying how the host ended.
 std::optional<Ended> poll_ended(int control_fd);
 
-// The service's side, in `judge_host --serve SOCKET --stamp STAMP --idle SECONDS`: serves until idle for
-// `idle_seconds` or until the program at `host` no longer has `stamp`. Each host it forks runs
-// `run_host(argv)` and exits with its result.
+// The service's side, in `judge_host --serve SOCKET --stamp STAMP --idle SECONDS --preload RUNTIME`
+// (with `runtime` loaded already): serves until idle for `idle_seconds` or until `host` and `runtime` no
+// longer have `stamp`. Each host it forks runs `run_host(argv)` and exits with its result.
 [[noreturn]] void serve(const std::string& socket, const std::string& stamp, const std::string& host,
-                        double idle_seconds, const std::function<int(std::vector<std::string>)>& run_host);
+                        const std::string& runtime, double idle_seconds,
+                        const std::function<int(std::vector<std::string>)>& run_host);
 
-// A short fingerprint of a program file (device, inode, size, modification time): another build of
-// it has another stamp.
-std::string stamp_of(const std::string& program);
+// A short fingerprint of the host program and its runtime library (device, inode, size, modification
+// time of each): another build of either has another stamp. "" when the program is missing.
+std::string stamp_of(const std::string& program, const std::string& runtime);
 
 }  // namespace kata::service

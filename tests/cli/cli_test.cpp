@@ -572,7 +572,8 @@ TEST_F(Cli, BrokenPrecompiledHeadersOnlySlowTheJudgeDown) {
   fs::copy(JUDGE_DIR, judge, fs::copy_options::recursive);
   for (const char* pch : {"lite.pch", "full.pch"}) write_file(judge / "pch" / pch, "not a precompiled header");
   auto toolchain = nlohmann::json::parse(read_file(judge / "toolchain.json"));
-  toolchain["pch"] = {{"lite", (judge / "pch" / "lite.pch").string()}, {"full", (judge / "pch" / "full.pch").string()}};
+  toolchain["pch"]["lite"] = (judge / "pch" / "lite.pch").string();
+  toolchain["pch"]["full"] = (judge / "pch" / "full.pch").string();
   write_file(judge / "toolchain.json", toolchain.dump());
 
   auto r =

@@ -32,6 +32,7 @@ const std::string kReference = kExercise + "/.meta/reference.cpp";
 const std::string kStub = kExercise + "/causal_attention.cpp";
 const std::string kMistake = kExercise + "/.meta/cases/wrong_scale_by_d.cpp";
 const std::string kHost = std::string(JUDGE_DIR) + "/judge_host";
+const std::string kRuntime = std::string(JUDGE_DIR) + "/pch/liblite_pch.so";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p);
@@ -73,7 +74,7 @@ class Service : public ::testing::Test {
 
   fs::path run_root() const { return tmp / ("kata-runs-" + std::to_string(getuid())); }
   std::string socket_of(const std::string& host) const {
-    return (run_root() / ("service-" + kata::service::stamp_of(host) + ".sock")).string();
+    return (run_root() / ("service-" + kata::service::stamp_of(host, kRuntime) + ".sock")).string();
   }
   bool service_listening() const { return fs::exists(socket_of(kHost)); }
 
@@ -217,25 +218,32 @@ TEST_F(Service, AHostRebuiltDuringAJudgementGetsANewService) {
   EXPECT_TRUE(eventually([&] { return judge(kReference, env)["host"] == "service"; }));
 }
 
-// A service runs only the host program it was started from, unchanged: another build has another stamp.
+// A service runs only the host program and runtime it was started from, unchanged: another build of
+// either has another stamp.
 TEST_F(Service, AServiceOfAnotherBuildIsNeverUsed) {
-  fs::path other = tmp / "judge_host";
+  fs::path other = tmp / "judge_host", other_runtime = tmp / "liblite_pch.so";
   fs::copy_file(kHost, other);
-  ASSERT_NE(kata::service::stamp_of(other), kata::service::stamp_of(kHost));
+  fs::copy_file(kRuntime, other_runtime);
+  ASSERT_NE(kata::service::stamp_of(other, kRuntime), kata::service::stamp_of(kHost, kRuntime));
+  ASSERT_NE(kata::service::stamp_of(kHost, other_runtime), kata::service::stamp_of(kHost, kRuntime));
+  auto serve = [&](const fs::path& host, const fs::path& runtime, const std::string& socket,
+                   const std::string& stamp) {
+    return host.string() + " --serve '" + socket + "' --stamp " + stamp + " --idle 60 --preload " + runtime.string();
+  };
   // Started for the real host's socket and stamp from another program: it refuses to serve.
-  std::string command = other.string() + " --serve '" + socket_of(kHost) + "' --stamp " +
-                        kata::service::stamp_of(kHost) + " --idle 60";
   fs::create_directories(run_root());
+  std::string command = serve(other, kRuntime, socket_of(kHost), kata::service::stamp_of(kHost, kRuntime));
   EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 2);
   EXPECT_FALSE(service_listening());
-  // A service of the copy stops when the copy is rebuilt (here: touched).
-  std::string own = socket_of(other.string());
-  std::string serve = other.string() + " --serve '" + own + "' --stamp " + kata::service::stamp_of(other) +
-                      " --idle 60 &";
-  ASSERT_EQ(std::system(serve.c_str()), 0);
-  ASSERT_TRUE(eventually([&] { return fs::exists(own); }));
-  fs::last_write_time(other, fs::last_write_time(other) + std::chrono::seconds(5));
-  EXPECT_TRUE(eventually([&] { return !fs::exists(own); }, 10)) << "a stale service kept listening";
+  // A service of the copies stops when either is rebuilt (here: touched).
+  for (const fs::path& rebuilt : {other, other_runtime}) {
+    std::string stamp = kata::service::stamp_of(other, other_runtime);
+    std::string own = (run_root() / ("service-" + stamp + ".sock")).string();
+    ASSERT_EQ(std::system((serve(other, other_runtime, own, stamp) + " &").c_str()), 0);
+    ASSERT_TRUE(eventually([&] { return fs::exists(own); }));
+    fs::last_write_time(rebuilt, fs::last_write_time(rebuilt) + std::chrono::seconds(5));
+    EXPECT_TRUE(eventually([&] { return !fs::exists(own); }, 10)) << "a stale service kept listening: " << rebuilt;
+  }
 }
 
 }  // namespace

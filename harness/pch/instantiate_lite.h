@@ -47,6 +47,12 @@ inline void use9(const torch::nn::Cloneable<torch::nn::CrossMapLRN2dImpl>& x) {
 inline void use10(const torch::nn::Cloneable<torch::nn::GroupNormImpl>& x) {
   x.torch::nn::Cloneable<torch::nn::GroupNormImpl>::clone(c10::nullopt);
 }
+inline void use11(const torch::nn::Cloneable<torch::nn::EmbeddingImpl>& x) {
+  x.torch::nn::Cloneable<torch::nn::EmbeddingImpl>::clone(c10::nullopt);
+}
+inline void use12(const torch::nn::Cloneable<torch::nn::EmbeddingBagImpl>& x) {
+  x.torch::nn::Cloneable<torch::nn::EmbeddingBagImpl>::clone(c10::nullopt);
+}
 // Naming a private member in an explicit instantiation is allowed.
 template <auto Member>
 struct Use {};
@@ -58,4 +64,8 @@ template struct Use<&torch::nn::Cloneable<torch::nn::LayerNormImpl>::clone_>;
 template struct Use<&torch::nn::Cloneable<torch::nn::LocalResponseNormImpl>::clone_>;
 template struct Use<&torch::nn::Cloneable<torch::nn::CrossMapLRN2dImpl>::clone_>;
 template struct Use<&torch::nn::Cloneable<torch::nn::GroupNormImpl>::clone_>;
+template struct Use<&torch::nn::Cloneable<torch::nn::EmbeddingImpl>::clone_>;
+template struct Use<&torch::nn::Cloneable<torch::nn::EmbeddingBagImpl>::clone_>;
+template struct Use<&torch::optim::OptimizerCloneableOptions<torch::optim::AdamWOptions>::clone>;
+template struct Use<&torch::optim::OptimizerCloneableOptions<torch::optim::SGDOptions>::clone>;
 }  // namespace kata_pch_instantiate

@@ -183,6 +183,10 @@ TEST(SpeculativeDecoding, AcceptanceGradients) {
   for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
     for (auto shape : std::vector<std::array<int64_t, 3>>{{3, 4, 6}, {2, 2, 11}}) {
       auto in = random_inputs(shape[0], shape[1], shape[2], dtype);
+      // Each sequence's first drafted token is where q exceeds p most (p[x] < q[x]: not clamped to 1), so
+      // the gradient is nonzero on every seed; with random drafts alone, a seed could clamp every position
+      // and a solution whose output is 1 without a graph there (right: its gradient is 0) would fail.
+      in.draft.select(1, 0).copy_((in.q.select(1, 0) - in.p.select(1, 0)).argmax(-1));
       auto draft = in.draft;
       auto weight = torch::randn({shape[0], shape[1]}, torch::kFloat64).to(dtype);
       auto run = [draft](auto f) {

@@ -19,6 +19,7 @@
 // compiled with that PCH is linked against. Loaded before the worker is forked, so the worker finds it
 // loaded instead of spending ~40 ms on it.
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -137,10 +138,15 @@ void name_mistakes(const Args& args, RecordChecks& recorder) {
   }
 }
 
-// Local: the hidden checks, loaded later with RTLD_GLOBAL, keep binding to their own code. A failure
-// shows where it matters, when the learner's file is loaded.
+// Local: the hidden checks, loaded later with RTLD_GLOBAL, keep binding to their own code. Through
+// /proc/self/fd: the loader then knows this copy by its file (device and inode), not by its path, so a
+// learner's file linked against a runtime rebuilt since gets that new file, never this stale copy. A
+// failure shows where it matters, when the learner's file is loaded.
 void preload(const std::string& runtime) {
-  if (!runtime.empty()) dlopen(runtime.c_str(), RTLD_NOW | RTLD_LOCAL);
+  int fd = runtime.empty() ? -1 : open(runtime.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  dlopen(("/proc/self/fd/" + std::to_string(fd)).c_str(), RTLD_NOW | RTLD_LOCAL);
+  close(fd);
 }
 
 }  // namespace

@@ -114,6 +114,71 @@ ObjectFile read_object(const std::string& path) {
 
 bool defined_in_section(const ElfSymbol& s, size_t sections) { return s.section != SHN_UNDEF && s.section < sections; }
 
+// Every exercise's forbidden symbol prefixes.
+std::vector<std::string> forbidden_prefixes(const std::string& exercises_dir) {
+  std::vector<std::string> prefixes;
+  auto catalogue = kata::Catalogue::load(exercises_dir);
+  for (const auto& e : catalogue.all())
+    for (const auto& rule : e.forbidden) prefixes.insert(prefixes.end(), rule.symbols.begin(), rule.symbols.end());
+  return prefixes;
+}
+
+// For each section of the object, the forbidden symbols (demangled) its code reaches: backwards from each
+// forbidden symbol, through the sections that refer to it, to the sections that refer to those, ...
+std::vector<std::set<std::string>> forbidden_reach(ObjectFile& object, const std::vector<std::string>& prefixes) {
+  const size_t n_sections = object.references.size();
+  std::map<std::string, std::vector<uint32_t>> users;  // forbidden symbol -> sections that refer to it
+  for (auto& s : object.symbols) {
+    if (s.name.empty()) continue;
+    s.readable = demangle(s.name);
+    for (const auto& p : prefixes)
+      if (s.readable.rfind(p, 0) == 0) {
+        auto& its_users = users[s.readable];
+        if (defined_in_section(s, n_sections)) its_users.push_back(s.section);  // it is that code
+        break;
+      }
+  }
+  std::vector<std::vector<uint32_t>> referred_by(n_sections);
+  for (uint32_t section = 0; section < n_sections; ++section)
+    for (uint32_t index : object.references[section]) {
+      if (index >= object.symbols.size()) continue;
+      const auto& target = object.symbols[index];
+      if (defined_in_section(target, n_sections)) referred_by[target.section].push_back(section);
+      auto user = users.find(target.readable);
+      if (!target.name.empty() && user != users.end()) user->second.push_back(section);
+    }
+
+  std::vector<std::set<std::string>> reaches(n_sections);
+  for (const auto& [name, sections] : users) {
+    std::vector<bool> seen(n_sections, false);
+    std::deque<uint32_t> todo(sections.begin(), sections.end());
+    while (!todo.empty()) {
+      uint32_t section = todo.front();
+      todo.pop_front();
+      if (seen[section]) continue;
+      seen[section] = true;
+      reaches[section].insert(name);
+      for (uint32_t from : referred_by[section]) todo.push_back(from);
+    }
+  }
+  return reaches;
+}
+
+// One line per symbol the object exports whose code reaches a forbidden symbol.
+void write_table(const ObjectFile& object, const std::vector<std::set<std::string>>& reaches,
+                 const std::string& path) {
+  std::ofstream out(path);
+  std::set<std::string> written;
+  for (const auto& s : object.symbols) {
+    if (!s.global || !defined_in_section(s, reaches.size()) || reaches[s.section].empty()) continue;
+    if (!written.insert(s.name).second) continue;
+    out << s.name;
+    for (const auto& name : reaches[s.section]) out << '\t' << name;
+    out << '\n';
+  }
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,60 +187,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    std::vector<std::string> prefixes;
-    auto catalogue = kata::Catalogue::load(argv[2]);
-    for (const auto& e : catalogue.all())
-      for (const auto& rule : e.forbidden) prefixes.insert(prefixes.end(), rule.symbols.begin(), rule.symbols.end());
-
+    auto prefixes = forbidden_prefixes(argv[2]);
     auto object = read_object(argv[1]);
-    const size_t n_sections = object.references.size();
-    // Who refers to each section's code, and which sections refer to each forbidden symbol directly.
-    std::vector<std::vector<uint32_t>> referred_by(n_sections);
-    std::map<std::string, std::vector<uint32_t>> forbidden_users;
-    for (auto& s : object.symbols) {
-      if (s.name.empty()) continue;
-      s.readable = demangle(s.name);
-      for (const auto& p : prefixes)
-        if (s.readable.rfind(p, 0) == 0) {
-          forbidden_users[s.readable];  // its own section reaches it too (it is that code)
-          if (defined_in_section(s, n_sections)) forbidden_users[s.readable].push_back(s.section);
-          break;
-        }
-    }
-    for (uint32_t section = 0; section < n_sections; ++section)
-      for (uint32_t index : object.references[section]) {
-        if (index >= object.symbols.size()) continue;
-        const auto& target = object.symbols[index];
-        if (defined_in_section(target, n_sections)) referred_by[target.section].push_back(section);
-        auto user = forbidden_users.find(target.readable);
-        if (!target.name.empty() && user != forbidden_users.end()) user->second.push_back(section);
-      }
-
-    // Backwards from each forbidden symbol to every section whose code can reach it.
-    std::vector<std::set<std::string>> reaches(n_sections);
-    for (const auto& [name, users] : forbidden_users) {
-      std::vector<bool> seen(n_sections, false);
-      std::deque<uint32_t> todo(users.begin(), users.end());
-      while (!todo.empty()) {
-        uint32_t section = todo.front();
-        todo.pop_front();
-        if (seen[section]) continue;
-        seen[section] = true;
-        reaches[section].insert(name);
-        for (uint32_t from : referred_by[section]) todo.push_back(from);
-      }
-    }
-
-    std::ofstream out(argv[3]);
-    std::set<std::string> written;
-    for (const auto& s : object.symbols) {
-      if (!s.global || !defined_in_section(s, n_sections) || reaches[s.section].empty()) continue;
-      if (!written.insert(s.name).second) continue;
-      out << s.name;
-      for (const auto& name : reaches[s.section]) out << '\t' << name;
-      out << '\n';
-    }
-    if (!out) throw std::runtime_error(std::string("cannot write ") + argv[3]);
+    write_table(object, forbidden_reach(object, prefixes), argv[3]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pch_reach: %s\n", e.what());
     return 1;

@@ -276,8 +276,7 @@ StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::
   }
   auto reached = reached_through_pch(*symbols, recipe.pch_reach);
   if (!reached) {  // without it a forbidden call could pass unseen
-    step.diagnostics = fmt::format("the judge's build is incomplete ({} is missing); the next ./kata call "
-                                   "rebuilds it",
+    step.diagnostics = fmt::format("the judge's build is incomplete ({} is missing); the next ./kata call rebuilds it",
                                    recipe.pch_reach.string());
     return step;
   }

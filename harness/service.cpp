@@ -178,8 +178,7 @@ uint64_t fnv1a(const std::string& text) {
     }
   }
   kill(-pid, SIGKILL);  // whatever the host left in its group goes with it, as for a fresh host
-  send_message(conn,
-               {{"status", ended->status}, {"cpu", ended->cpu_seconds}, {"max_rss", ended->max_rss_bytes}});
+  send_message(conn, {{"status", ended->status}, {"cpu", ended->cpu_seconds}, {"max_rss", ended->max_rss_bytes}});
   _exit(0);
 }
 
@@ -236,8 +235,7 @@ std::string stamp_of(const std::string& program, const std::string& runtime) {
   std::string host = identity(program);
   if (host == "-") return "";
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(fnv1a(host + " " + identity(runtime))));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(host + " " + identity(runtime))));
   return hex;
 }
 

@@ -165,8 +165,7 @@ std::vector<std::set<std::string>> forbidden_reach(ObjectFile& object, const std
 }
 
 // One line per symbol the object exports whose code reaches a forbidden symbol.
-void write_table(const ObjectFile& object, const std::vector<std::set<std::string>>& reaches,
-                 const std::string& path) {
+void write_table(const ObjectFile& object, const std::vector<std::set<std::string>>& reaches, const std::string& path) {
   std::ofstream out(path);
   std::set<std::string> written;
   for (const auto& s : object.symbols) {

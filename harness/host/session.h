@@ -75,6 +75,8 @@ class Session {
   std::string protections_note() const { return protections_note_; }
   // The most memory any worker of this run used (its cgroup's high-water mark), 0 when unknown.
   int64_t peak_memory() const;
+  // Ends the worker, and its cgroup with it: for a host that leaves without running static destructors.
+  void finish() { end_worker(); }
 
  private:
   struct Worker;

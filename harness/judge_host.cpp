@@ -196,13 +196,13 @@ int main(int argc, char** argv) {
   if (argc == 9 && std::string(argv[1]) == "--serve" && std::string(argv[3]) == "--stamp" &&
       std::string(argv[5]) == "--idle" && std::string(argv[7]) == "--preload") {
     preload(argv[8]);
-    kata::service::serve(argv[2], argv[4], std::filesystem::read_symlink("/proc/self/exe"), argv[8], std::stod(argv[6]),
-                         [](std::vector<std::string> args) {
-                           std::vector<char*> argv;
-                           for (auto& a : args) argv.push_back(a.data());
-                           argv.push_back(nullptr);
-                           return host_main(static_cast<int>(args.size()), argv.data());
-                         });
+    // Returns in each host the service forks.
+    auto args = kata::service::serve(argv[2], argv[4], std::filesystem::read_symlink("/proc/self/exe"), argv[8],
+                                     std::stod(argv[6]));
+    std::vector<char*> host_argv;
+    for (auto& a : args) host_argv.push_back(a.data());
+    host_argv.push_back(nullptr);
+    return host_main(static_cast<int>(args.size()), host_argv.data());
   }
   return host_main(argc, argv);
 }

@@ -137,9 +137,8 @@ uint64_t fnv1a(const std::string& text) {
 
 // ---- the service's side -------------------------------------------------------------------------------
 
-// In the forked host: the process a fresh host would have been, then the host itself.
-[[noreturn]] void become_host(const Request& request, const std::vector<int>& streams,
-                              const std::function<int(std::vector<std::string>)>& run_host) {
+// In the forked host: the process a fresh host would have been.
+void become_host(const Request& request, const std::vector<int>& streams) {
   setpgid(0, 0);
   for (int i = 0; i < kStreams; ++i) dup2(streams[i], i);
   for (int fd : streams) close(fd);
@@ -149,18 +148,17 @@ uint64_t fnv1a(const std::string& text) {
   clearenv();
   for (const auto& [k, v] : request.env) setenv(k.c_str(), v.c_str(), 1);
   limit_process(request.cpu_seconds, request.address_space_bytes);
-  std::exit(run_host(request.argv));  // as a fresh host returns from main: buffered output flushed
 }
 
 // In a process of its own per judgement: forks the host, tells the judge its pid, waits for it and
-// reports how it ended. When the judge goes away first, the host is killed.
-[[noreturn]] void report_host(int conn, const Request& request, const std::vector<int>& streams,
-                              const std::function<int(std::vector<std::string>)>& run_host) {
+// reports how it ended. When the judge goes away first, the host is killed. Returns only in the host.
+std::vector<std::string> report_host(int conn, const Request& request, const std::vector<int>& streams) {
   signal(SIGCHLD, SIG_DFL);
   pid_t pid = fork();
   if (pid == 0) {
     close(conn);  // the host (and the worker it forks) must not be able to speak for the service
-    become_host(request, streams, run_host);
+    become_host(request, streams);
+    return request.argv;
   }
   for (int fd : streams) close(fd);
   if (pid > 0) setpgid(pid, pid);  // also here, so the group exists before the judge can kill it
@@ -198,11 +196,11 @@ std::optional<Request> parse_request(const json& m, const std::string& stamp) {
   }
 }
 
-// One connection: a request with the host's three streams; anything else is dropped.
-void accept_one(int listener, int lock, const std::string& stamp, bool& stale,
-                const std::function<int(std::vector<std::string>)>& run_host) {
+// One connection: a request with the host's three streams; anything else is dropped. Returns the host's
+// command line in the host it forked, nullopt in the service.
+std::optional<std::vector<std::string>> accept_one(int listener, int lock, const std::string& stamp, bool& stale) {
   int conn = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  if (conn < 0) return;
+  if (conn < 0) return std::nullopt;
   std::vector<int> streams;
   std::optional<json> message;
   if (readable_within(conn, kReplyMilliseconds)) message = receive_message(conn, &streams);
@@ -214,13 +212,14 @@ void accept_one(int listener, int lock, const std::string& stamp, bool& stale,
     if (reporter == 0) {
       close(listener);
       close(lock);
-      report_host(conn, *request, streams, run_host);
+      return report_host(conn, *request, streams);
     }
   } else {
     send_message(conn, {{"error", stale ? "stale" : "bad request"}});
   }
   for (int fd : streams) close(fd);
   close(conn);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -239,8 +238,8 @@ std::string stamp_of(const std::string& program, const std::string& runtime) {
   return hex;
 }
 
-void serve(const std::string& path, const std::string& stamp, const std::string& host, const std::string& runtime,
-           double idle_seconds, const std::function<int(std::vector<std::string>)>& run_host) {
+std::vector<std::string> serve(const std::string& path, const std::string& stamp, const std::string& host,
+                               const std::string& runtime, double idle_seconds) {
   setsid();
   signal(SIGCHLD, SIG_IGN);  // the reporters reap their hosts; the kernel reaps the reporters
   signal(SIGPIPE, SIG_IGN);
@@ -258,7 +257,7 @@ void serve(const std::string& path, const std::string& stamp, const std::string&
   while (!stale) {
     pollfd p{listener, POLLIN, 0};
     if (poll(&p, 1, 1000) > 0) {
-      accept_one(listener, lock, stamp, stale, run_host);
+      if (auto host_argv = accept_one(listener, lock, stamp, stale)) return *host_argv;
       last_request = Clock::now();
       continue;
     }

@@ -13,7 +13,6 @@
 #include <sys/types.h>
 
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -71,10 +70,10 @@ std::optional<Ended> poll_ended(int control_fd);
 
 // The service's side, in `judge_host --serve SOCKET --stamp STAMP --idle SECONDS --preload RUNTIME`
 // (with `runtime` loaded already): serves until idle for `idle_seconds` or until `host` and `runtime` no
-// longer have `stamp`. Each host it forks runs `run_host(argv)` and exits with its result.
-[[noreturn]] void serve(const std::string& socket, const std::string& stamp, const std::string& host,
-                        const std::string& runtime, double idle_seconds,
-                        const std::function<int(std::vector<std::string>)>& run_host);
+// longer have `stamp`, then exits. Returns only in each host it forks, set up as a fresh host would be
+// (its streams, working directory, environment and limits), with the host's command line.
+std::vector<std::string> serve(const std::string& socket, const std::string& stamp, const std::string& host,
+                               const std::string& runtime, double idle_seconds);
 
 // A short fingerprint of the host program and its runtime library (device, inode, size, modification
 // time of each): another build of either has another stamp. "" when the program is missing.

@@ -77,6 +77,19 @@ target_link_options(judge_host PRIVATE "LINKER:--whole-archive" $<TARGET_FILE:ka
                     $<TARGET_FILE:GTest::gtest> "LINKER:--no-whole-archive" "LINKER:--no-as-needed")
 set_target_properties(judge_host PROPERTIES ENABLE_EXPORTS ON RUNTIME_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR})
 
+# The compile service (harness/compile_service.cpp): clang as a library (Debian's libclang-cpp14-dev,
+# built without RTTI, so this program is too), serving compiles with the lite PCH loaded.
+find_path(KATA_CLANG_INCLUDE clang/Frontend/CompilerInstance.h PATHS /usr/lib/llvm-14/include REQUIRED)
+find_library(KATA_LIB_clang_cpp clang-cpp PATHS /usr/lib/llvm-14/lib REQUIRED)
+find_library(KATA_LIB_llvm LLVM-14 PATHS /usr/lib/llvm-14/lib REQUIRED)
+add_executable(kata_cc ${CMAKE_SOURCE_DIR}/harness/compile_service.cpp ${CMAKE_SOURCE_DIR}/harness/jail.cpp
+                       ${CMAKE_SOURCE_DIR}/harness/service.cpp)
+target_include_directories(kata_cc PRIVATE ${CMAKE_SOURCE_DIR}/harness SYSTEM ${KATA_CLANG_INCLUDE})
+target_compile_definitions(kata_cc PRIVATE KATA_CC_TOOLCHAIN="${KATA_JUDGE_DIR}/toolchain.json")
+target_compile_options(kata_cc PRIVATE -fno-rtti)
+target_link_libraries(kata_cc PRIVATE ${KATA_LIB_clang_cpp} ${KATA_LIB_llvm} nlohmann_json::nlohmann_json)
+set_target_properties(kata_cc PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR})
+
 # A learner's file is linked by lld itself, not through the compiler driver (a quarter of a second less
 # on a loaded machine): what the driver would add around the objects, asked of it once here.
 foreach(file crti.o crtbeginS.o crtendS.o crtn.o libc.so)
@@ -99,7 +112,8 @@ file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/toolchain.json CONTENT "{
   \"pch_sources\": \"${CMAKE_SOURCE_DIR}/harness/pch\",
   \"shadow\": \"${CMAKE_SOURCE_DIR}/harness/pch/shadow\",
   \"link\": {\"linker\": \"${KATA_LLD}\", \"before\": [\"$<JOIN:${KATA_LINK_BEFORE},\", \">\"], \"after\": [\"$<JOIN:${KATA_LINK_AFTER},\", \">\"]},
-  \"host\": \"$<TARGET_FILE:judge_host>\"
+  \"host\": \"$<TARGET_FILE:judge_host>\",
+  \"compile_service\": \"$<TARGET_FILE:kata_cc>\"
 }
 ")
 

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 
+#include "compile_service.h"
 #include "sandbox.h"
 
 namespace kata {
@@ -40,12 +41,16 @@ JailSpec tool_jail(const Recipe& recipe, const fs::path& jail_root, const fs::pa
   return jail;
 }
 
-StepResult run_tool(const std::vector<std::string>& argv, const JailSpec& jail) {
+// A compiler or linker may take this much, as the judge's own child or the compile service's.
+Limits tool_limits() {
   Limits limits;
   limits.cpu_seconds = 30;  // 3 × a compile without any precompiled header; a template bomb stops here
   limits.wall_seconds = 45;
   limits.memory_bytes = 1536LL << 20;  // 2.4 × that compile's 650 MB
-  auto r = run_limited(argv, {{"PATH", "/usr/bin:/bin"}, {"TMPDIR", "/tmp"}}, limits, &jail);
+  return limits;
+}
+
+StepResult step_result(const RunResult& r, const Limits& limits) {
   StepResult step;
   step.ok = r.exit_code == 0 && !r.timed_out && !r.memory_exceeded && !r.output_exceeded;
   step.diagnostics = r.err + r.out;
@@ -61,6 +66,35 @@ StepResult run_tool(const std::vector<std::string>& argv, const JailSpec& jail) 
     step.diagnostics += fmt::format("\n(the compiler was killed by signal {})", r.signal);
   step.seconds = r.wall_seconds;
   step.stopped_by_limit = r.timed_out || r.memory_exceeded || r.output_exceeded;
+  return step;
+}
+
+const std::map<std::string, std::string> kToolEnvironment = {{"PATH", "/usr/bin:/bin"}, {"TMPDIR", "/tmp"}};
+
+StepResult run_tool(const std::vector<std::string>& argv, const JailSpec& jail) {
+  auto limits = tool_limits();
+  return step_result(run_limited(argv, kToolEnvironment, limits, &jail), limits);
+}
+
+// The lite PCH's compile, done by the compile service, which jails it the same way; nullopt when there is
+// no service to ask (it is then started for the next compile) or it went away: compile with clang itself.
+std::optional<StepResult> compile_served(service::Client& compile_service, const Recipe& recipe,
+                                         const JailSpec& jail, const fs::path& source, const fs::path& object) {
+  namespace cs = compile_service;
+  std::vector<std::string> argv = {recipe.compile_service.string(), cs::kRoot, jail.root_mountpoint, cs::kWritable,
+                                   jail.writable};
+  for (const auto& path : jail.read_only) argv.insert(argv.end(), {cs::kReadOnly, path});
+  auto limits = tool_limits();
+  argv.insert(argv.end(), {cs::kMemory, std::to_string(limits.memory_bytes), cs::kFileBytes,
+                           std::to_string(jail.file_bytes), "-I", recipe.contract.parent_path().string(), "-c",
+                           source.string(), "-o", object.string()});
+  auto child = spawn_served(compile_service, argv, kToolEnvironment, limits);
+  if (!child) return std::nullopt;
+  auto r = supervise(*child, "", limits);
+  if (r.service_lost) return std::nullopt;
+  r.memory_exceeded = r.memory_exceeded || (r.signal == 0 && r.exit_code == cs::kMemoryExceeded);
+  auto step = step_result(r, limits);
+  step.served = true;
   return step;
 }
 
@@ -216,10 +250,10 @@ bool is_pch_problem(const std::string& diagnostics) {
 }  // namespace
 
 // Three tries, fastest first. (1) The lite PCH, with shadow/torch/torch.h standing in for <torch/torch.h>:
-// enough for nearly every solution. (2) When that fails, the real <torch/torch.h> with the full PCH, whose
+// enough for nearly every solution; done by the compile service when one runs, else by clang itself. (2) When that fails, the real <torch/torch.h> with the full PCH, whose
 // errors are the ones to show. (3) When a PCH is missing or stale, no PCH at all: slow but sound.
 StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object,
-                          const fs::path& jail_root) {
+                          const fs::path& jail_root, service::Client& compile_service) {
   auto jail = tool_jail(recipe, jail_root, object.parent_path(), {recipe.contract.string(), source.string()});
   std::vector<std::string> argv = {recipe.compiler};
   argv.insert(argv.end(), recipe.flags.begin(), recipe.flags.end());
@@ -233,7 +267,9 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
 
   std::string note;
   if (fs::exists(recipe.pch_lite) && fs::exists(recipe.pch_full)) {
-    auto fast = run_tool(with({"-include-pch", recipe.pch_lite.string(), "-I", recipe.shadow_dir.string()}), jail);
+    auto served = compile_served(compile_service, recipe, jail, source, object);
+    auto fast = served ? *served
+                       : run_tool(with({"-include-pch", recipe.pch_lite.string(), "-I", recipe.shadow_dir.string()}), jail);
     if (fast.ok || fast.stopped_by_limit) return fast;  // a compile stopped by a limit is not tried again
     auto full = run_tool(with({"-include-pch", recipe.pch_full.string()}), jail);
     full.seconds += fast.seconds;

@@ -146,8 +146,10 @@ std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercis
   auto host = start_host(0, /*served=*/true);
 
   progress("compiling");
-  auto compiled = compile_source(recipe, fs::absolute(source), run.out() / "learner.o", run.jail());
+  service::Client compile_service(recipe.compile_service, recipe.pch_lite, run_root());
+  auto compiled = compile_source(recipe, fs::absolute(source), run.out() / "learner.o", run.jail(), compile_service);
   first.note = compiled.note;
+  first.compile_served = compiled.served;
   first.compile_seconds = compiled.seconds;
   if (compiled.ok) {
     progress("linking");

@@ -22,6 +22,7 @@ struct Judgement {
   uint64_t seed = 0;
   double compile_seconds = 0, run_seconds = 0;
   bool served = false;  // the checks ran in a host forked by the judge service (not a fresh one)
+  bool compile_served = false;  // the compile service compiled the file (not clang started for it)
   int64_t peak_memory_bytes = 0;  // of the learner's code; 0 when the kernel gives no cgroup
   int64_t memory_limit_bytes = 0;
 

@@ -60,6 +60,7 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   r.link_before = toolchain["link"]["before"].get<std::vector<std::string>>();
   r.link_after = toolchain["link"]["after"].get<std::vector<std::string>>();
   r.host = toolchain["host"].get<std::string>();
+  r.compile_service = toolchain.value("compile_service", "");
   r.contract = recipe["contract"].get<std::string>();
   r.checks_library = recipe["checks_library"].get<std::string>();
   r.worker_objects = recipe["worker_objects"].get<std::vector<std::string>>();

@@ -23,6 +23,7 @@ struct Recipe {
   std::string linker;
   std::vector<std::string> link_before, link_after;
   fs::path host;                            // the judge's test host (checker and worker)
+  fs::path compile_service;                 // compiles with the lite PCH loaded (harness/compile_service.cpp)
   fs::path contract;                        // the exercise's header, the only file of the exercise the compile sees
   fs::path checks_library;                  // the hidden checks, the reference and the checker side of the binding
   std::vector<std::string> worker_objects;  // the worker side of the binding

@@ -175,6 +175,7 @@ nlohmann::json to_json(const Judgement& j) {
           {"compile_seconds", j.compile_seconds},
           {"run_seconds", j.run_seconds},
           {"host", ran_no_checks(j) ? "none" : j.served ? "service" : "fresh"},
+          {"compiler", j.compile_served ? "service" : "clang"},
           {"peak_memory_mb", j.peak_memory_bytes >> 20},
           {"memory_limit_mb", j.memory_limit_bytes >> 20}};
 }

@@ -68,8 +68,9 @@ class Child {
 // Throws std::runtime_error only when the program cannot be started at all.
 std::unique_ptr<Child> spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                              const Limits& limits, const JailSpec* jail = nullptr);
-// The same, started by the judge service instead (see service.h); nullptr when there is none to ask.
-// Not for a jailed program.
+// The same, started by a judge service instead (see service.h); nullptr when there is none to ask.
+// Not for a program the judge must jail: a served program that runs learner's code jails itself (the
+// compile service).
 std::unique_ptr<Child> spawn_served(service::Client& service, const std::vector<std::string>& argv,
                                     const std::map<std::string, std::string>& env, const Limits& limits);
 // Gives the child `input` on stdin, then waits for it, killing its whole process group when a limit is

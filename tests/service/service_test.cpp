@@ -1,7 +1,7 @@
-// The judge service (harness/service.h) through the judge's front door: a verdict from a served host is
+// The judge services (harness/service.h) through the judge's front door: a verdict from a served host is
 // the verdict a fresh host gives, and a service that is absent, dead, killed mid-judgement, busy with
 // another judge, built from another host program or rebuilt mid-judgement makes judging slower, never
-// different.
+// different. The same for the compile service (harness/compile_service.cpp), which also jails the file.
 //
 // Each test has a run directory of its own (TMPDIR), so its service is its own; TearDown kills it.
 #include <gtest/gtest.h>
@@ -33,6 +33,8 @@ const std::string kStub = kExercise + "/causal_attention.cpp";
 const std::string kMistake = kExercise + "/.meta/cases/wrong_scale_by_d.cpp";
 const std::string kHost = std::string(JUDGE_DIR) + "/judge_host";
 const std::string kRuntime = std::string(JUDGE_DIR) + "/pch/liblite_pch.so";
+const std::string kCompiler = std::string(JUDGE_DIR) + "/kata_cc";
+const std::string kLitePch = std::string(JUDGE_DIR) + "/pch/lite.pch";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p);
@@ -77,6 +79,16 @@ class Service : public ::testing::Test {
     return (run_root() / ("service-" + kata::service::stamp_of(host, kRuntime) + ".sock")).string();
   }
   bool service_listening() const { return fs::exists(socket_of(kHost)); }
+  bool compile_service_listening() const {
+    return fs::exists(run_root() / ("service-" + kata::service::stamp_of(kCompiler, kLitePch) + ".sock"));
+  }
+  std::vector<pid_t> compile_service_processes() const {
+    std::vector<pid_t> found;
+    for (pid_t pid : processes())
+      if (read_file("/proc/" + std::to_string(pid) + "/cmdline").find("kata_cc") != std::string::npos)
+        found.push_back(pid);
+    return found;
+  }
 
   // The processes of this test's service: the service, and the reporters and hosts it forked (their
   // command line names the socket in this test's directory).
@@ -125,10 +137,11 @@ class Service : public ::testing::Test {
     return j.is_discarded() ? json{{"unparsed", out}} : j;
   }
 
-  // A first judgement starts the service; it is listening once this returns.
+  // A first judgement starts both services; they are listening once this returns.
   void start_service() {
     EXPECT_EQ(judge(kReference)["verdict"], "accepted");
     ASSERT_TRUE(eventually([&] { return service_listening(); })) << "no service came up in " << run_root();
+    ASSERT_TRUE(eventually([&] { return compile_service_listening(); })) << "no compile service in " << run_root();
   }
 };
 
@@ -188,8 +201,10 @@ TEST_F(Service, TwoJudgesAtOnceGetTheirOwnHosts) {
   json r = right.get(), w = wrong.get();
   EXPECT_EQ(r["verdict"], "accepted");
   EXPECT_EQ(r["host"], "service");
+  EXPECT_EQ(r["compiler"], "service");
   EXPECT_EQ(w["verdict"], "wrong_answer");
   EXPECT_EQ(w["host"], "service");
+  EXPECT_EQ(w["compiler"], "service");
   expect_same_verdict(judge(kMistake, "KATA_SERVICE=off"), w);
 }
 
@@ -244,6 +259,57 @@ TEST_F(Service, AServiceOfAnotherBuildIsNeverUsed) {
     fs::last_write_time(rebuilt, fs::last_write_time(rebuilt) + std::chrono::seconds(5));
     EXPECT_TRUE(eventually([&] { return !fs::exists(own); }, 10)) << "a stale service kept listening: " << rebuilt;
   }
+}
+
+// What the compile service makes of a file is what clang makes of it: the same verdict, checks and
+// message (which for a file the lite PCH cannot compile comes from clang and the full PCH either way).
+TEST_F(Service, TheCompileServiceCompilesAsClangDoes) {
+  start_service();
+  fs::path broken = workspace / "broken.cpp";
+  std::ofstream(broken) << "#include \"causal_attention.h\"\nint x = ;\n";
+  for (const auto& source : {kReference, kStub, kMistake, broken.string()}) {
+    json plain = judge(source, "KATA_SERVICE=off");
+    json served = judge(source);
+    EXPECT_EQ(plain["compiler"], "clang") << source;
+    if (source != broken) EXPECT_EQ(served["compiler"], "service") << source;
+    expect_same_verdict(plain, served);
+  }
+}
+
+// The file is parsed in the jail: a header beside it, outside what the compile may see, does not exist
+// for it. (Unjailed, the #error fails that compile, and clang's, jailed, then compiles the file.)
+TEST_F(Service, TheCompileServiceJailsTheFile) {
+  start_service();
+  fs::path secret = workspace / "secret.h";
+  std::ofstream(secret) << "// the learner's home, say\n";
+  fs::path peeks = workspace / "peeks.cpp";
+  std::ofstream(peeks) << read_file(kReference) << "\n#if __has_include(\"" << secret.string()
+                       << "\")\n#error the compiler sees outside its jail\n#endif\n";
+  json j = judge(peeks.string());
+  EXPECT_EQ(j["verdict"], "accepted") << j.dump();
+  EXPECT_EQ(j["compiler"], "service");
+}
+
+TEST_F(Service, ADeadCompileServiceCostsTimeNotTheVerdict) {
+  start_service();
+  for (pid_t pid : compile_service_processes()) kill(pid, SIGKILL);
+  ASSERT_TRUE(eventually([&] { return compile_service_processes().empty(); }));
+  json after = judge(kReference);  // connection refused: clang compiles, a new service starts for next time
+  EXPECT_EQ(after["verdict"], "accepted") << after.dump();
+  EXPECT_EQ(after["compiler"], "clang");
+  json served;
+  EXPECT_TRUE(eventually([&] { return (served = judge(kReference))["compiler"] == "service"; }, 180))
+      << served.dump();
+  EXPECT_EQ(served["verdict"], "accepted");
+}
+
+// Started for another build's stamp (here the test host's), the compile service refuses to serve.
+TEST_F(Service, ACompileServiceOfAnotherBuildIsNeverUsed) {
+  fs::create_directories(run_root());
+  std::string command = kCompiler + " --serve '" + socket_of(kHost) + "' --stamp " +
+                        kata::service::stamp_of(kHost, kRuntime) + " --idle 60 --preload " + kLitePch;
+  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 2);
+  EXPECT_FALSE(service_listening());
 }
 
 }  // namespace

@@ -1,0 +1,212 @@
+// The compile service: clang in a process that stays, with the lite PCH loaded and a prefix of common
+// template uses parsed (harness/pch/warm_up.cpp), that forks one process per learner's file to go on with
+// the parse from there. A compile then skips what every file paid before its first line: clang starting
+// (~0.03 s), reading the PCH (~0.07 s), and loading the PCH's specializations of the templates the prefix
+// uses (~0.14 s for a file with a module of its own). The object is the same as a plain compile's.
+//
+//   kata_cc --serve SOCKET --stamp STAMP --idle SECONDS --preload PCH
+//
+// It is a judge service (service.h) like the test host's, stamped with this program and the PCH, so a
+// rebuilt PCH is never used through a stale service. The learner's file is untrusted: each forked host
+// only supervises, and the process that opens and parses the file first enters the jail (jail.h), in a
+// cgroup that bounds its memory. The request is compile_service.h's command line.
+#include <clang/Basic/Diagnostic.h>
+#include <clang/Basic/FileManager.h>
+#include <clang/Basic/SourceManager.h>
+#include <clang/CodeGen/CodeGenAction.h>
+#include <clang/Driver/Compilation.h>
+#include <clang/Driver/Driver.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Frontend/CompilerInvocation.h>
+#include <clang/Lex/HeaderSearch.h>
+#include <clang/Lex/Pragma.h>
+#include <clang/Lex/Preprocessor.h>
+#include <clang/Sema/Sema.h>
+#include <fcntl.h>
+#include <llvm/Support/Host.h>
+#include <llvm/Support/TargetSelect.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compile_service.h"
+#include "jail.h"
+#include "service.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace cs = kata::compile_service;
+
+struct ServeArgs {
+  std::string socket, stamp, pch;
+  double idle_seconds = 0;
+};
+
+struct CompileRequest {
+  kata::JailSpec jail;
+  int64_t memory_bytes = 0;
+  std::string contract_dir, source, object;
+};
+
+std::optional<CompileRequest> parse_request(const std::vector<std::string>& args) {
+  CompileRequest r;
+  try {
+    for (size_t i = 1; i + 1 < args.size(); i += 2) {
+      const std::string &flag = args[i], &value = args[i + 1];
+      if (flag == cs::kRoot)
+        r.jail.root_mountpoint = value;
+      else if (flag == cs::kWritable)
+        r.jail.writable = value;
+      else if (flag == cs::kReadOnly)
+        r.jail.read_only.push_back(value);
+      else if (flag == cs::kMemory)
+        r.memory_bytes = std::stoll(value);
+      else if (flag == cs::kFileBytes)
+        r.jail.file_bytes = std::stoll(value);
+      else if (flag == "-I")
+        r.contract_dir = value;
+      else if (flag == "-c")
+        r.source = value;
+      else if (flag == "-o")
+        r.object = value;
+      else
+        return std::nullopt;
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  bool complete = !r.jail.root_mountpoint.empty() && r.memory_bytes > 0 && !r.contract_dir.empty() &&
+                  !r.source.empty() && !r.object.empty();
+  return complete ? std::optional(r) : std::nullopt;
+}
+
+// In the jailed process: the learner's file goes on where the prefix ended, its object to standard output
+// (where clang writes it: "-o -"), and the contract's directory is searched as `-I` would (after the
+// shadow directory, before the system ones).
+void continue_with(clang::Preprocessor& pp, const CompileRequest& request) {
+  int object = open(request.object.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (object < 0 || dup2(object, STDOUT_FILENO) < 0) {
+    std::fprintf(stderr, "cannot write %s\n", request.object.c_str());
+    _exit(1);
+  }
+  close(object);
+  auto& files = pp.getFileManager();
+  if (auto dir = files.getDirectoryRef(request.contract_dir))
+    pp.getHeaderSearchInfo().AddSearchPath(clang::DirectoryLookup(*dir, clang::SrcMgr::C_User, false),
+                                           /*isAngled=*/true);
+  auto file = files.getFileRef(request.source);
+  if (!file) {
+    std::fprintf(stderr, "cannot read %s\n", request.source.c_str());
+    _exit(1);
+  }
+  // No include location: the file is shown as a main file is, in every diagnostic.
+  auto id = pp.getSourceManager().createFileID(*file, clang::SourceLocation(), clang::SrcMgr::C_User);
+  pp.EnterSourceFile(id, nullptr, clang::SourceLocation());
+}
+
+// In the forked host, outside the jail: waits for the compile and ends as it did, or says that the
+// kernel stopped it at its memory limit. The cgroup goes with it.
+[[noreturn]] void await_compile(pid_t compile, const kata::Cgroup& cgroup) {
+  int status = 0;
+  while (waitpid(compile, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (cgroup.oom_killed()) _exit(cs::kMemoryExceeded);
+  if (WIFSIGNALED(status)) {
+    signal(WTERMSIG(status), SIG_DFL);
+    kill(getpid(), WTERMSIG(status));
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+// `#pragma kata_compile_here`, the prefix's last line. In the service it serves until idle and exits;
+// it returns only in the jailed process of one request, whose file the parse then goes on with.
+class CompileHere : public clang::PragmaHandler {
+ public:
+  CompileHere(clang::CompilerInstance& compiler, ServeArgs serve)
+      : PragmaHandler("kata_compile_here"), compiler_(compiler), serve_(std::move(serve)) {}
+
+  void HandlePragma(clang::Preprocessor& pp, clang::PragmaIntroducer, clang::Token& token) override {
+    while (token.isNot(clang::tok::eod)) pp.Lex(token);
+    if (pp.getDiagnostics().hasErrorOccurred()) _exit(1);  // a broken prefix would fail every file
+    compiler_.getSema().PerformPendingInstantiations();    // the prefix's template functions, now
+    auto args = kata::service::serve(serve_.socket, serve_.stamp, fs::read_symlink("/proc/self/exe"), serve_.pch,
+                                     serve_.idle_seconds);
+    auto request = parse_request(args);
+    if (!request) _exit(2);
+    kata::Cgroup cgroup(request->memory_bytes, /*max_processes=*/64);
+    pid_t compile = fork();
+    if (compile < 0) _exit(1);
+    if (compile > 0) await_compile(compile, cgroup);
+    kata::enter_jail(request->jail, &cgroup);
+    continue_with(pp, *request);
+  }
+
+ private:
+  clang::CompilerInstance& compiler_;
+  ServeArgs serve_;
+};
+
+class ServeCompiles : public clang::EmitObjAction {
+ public:
+  explicit ServeCompiles(ServeArgs serve) : serve_(std::move(serve)) {}
+  bool BeginSourceFileAction(clang::CompilerInstance& compiler) override {
+    compiler.getPreprocessor().AddPragmaHandler(new CompileHere(compiler, serve_));
+    return EmitObjAction::BeginSourceFileAction(compiler);
+  }
+
+ private:
+  ServeArgs serve_;
+};
+
+// The judge's compile command (toolchain.json, the lite PCH's flags of compile.cpp) for the prefix, as
+// the clang driver turns it into the compiler's own arguments.
+std::unique_ptr<clang::CompilerInstance> make_compiler(const std::string& pch) {
+  std::ifstream in(KATA_CC_TOOLCHAIN);
+  auto toolchain = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (toolchain.is_discarded()) return nullptr;
+  std::vector<std::string> args = {toolchain.value("compiler", ""), "-include-pch", pch, "-I",
+                                   toolchain.value("shadow", "")};
+  for (const auto& flag : toolchain["flags"]) args.push_back(flag.get<std::string>());
+  args.insert(args.end(), {"-fno-color-diagnostics", "-ferror-limit=5", "-c",
+                           toolchain.value("pch_sources", "") + "/warm_up.cpp", "-o", "-"});
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+
+  auto compiler = std::make_unique<clang::CompilerInstance>();
+  compiler->createDiagnostics();
+  clang::driver::Driver driver(argv[0], llvm::sys::getDefaultTargetTriple(), compiler->getDiagnostics());
+  std::unique_ptr<clang::driver::Compilation> compilation(driver.BuildCompilation(argv));
+  if (!compilation || compilation->getJobs().size() != 1) return nullptr;
+  const auto& cc1 = compilation->getJobs().begin()->getArguments();
+  if (!clang::CompilerInvocation::CreateFromArgs(compiler->getInvocation(), cc1, compiler->getDiagnostics()))
+    return nullptr;
+  return compiler;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 9 || std::string(argv[1]) != "--serve" || std::string(argv[3]) != "--stamp" ||
+      std::string(argv[5]) != "--idle" || std::string(argv[7]) != "--preload") {
+    std::fprintf(stderr, "usage: kata_cc --serve SOCKET --stamp STAMP --idle SECONDS --preload PCH\n");
+    return 2;
+  }
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto compiler = make_compiler(argv[8]);
+  if (!compiler) return 1;
+  ServeCompiles action({argv[2], argv[4], argv[8], std::stod(argv[6])});
+  // In the service this never returns (the prefix's pragma serves); it returns in each jailed compile.
+  bool ok = compiler->ExecuteAction(action) && !compiler->getDiagnostics().hasErrorOccurred();
+  std::fflush(nullptr);
+  _exit(ok ? 0 : 1);  // without destructors: the object is written, and the service's state is large
+}

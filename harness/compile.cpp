@@ -250,8 +250,9 @@ bool is_pch_problem(const std::string& diagnostics) {
 }  // namespace
 
 // Three tries, fastest first. (1) The lite PCH, with shadow/torch/torch.h standing in for <torch/torch.h>:
-// enough for nearly every solution; done by the compile service when one runs, else by clang itself. (2) When that fails, the real <torch/torch.h> with the full PCH, whose
-// errors are the ones to show. (3) When a PCH is missing or stale, no PCH at all: slow but sound.
+// enough for nearly every solution; done by the compile service when one runs, else by clang itself.
+// (2) When that fails, the real <torch/torch.h> with the full PCH, whose errors are the ones to show.
+// (3) When a PCH is missing or stale, no PCH at all: slow but sound.
 StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object,
                           const fs::path& jail_root, service::Client& compile_service) {
   auto jail = tool_jail(recipe, jail_root, object.parent_path(), {recipe.contract.string(), source.string()});
@@ -268,8 +269,8 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
   std::string note;
   if (fs::exists(recipe.pch_lite) && fs::exists(recipe.pch_full)) {
     auto served = compile_served(compile_service, recipe, jail, source, object);
-    auto fast = served ? *served
-                       : run_tool(with({"-include-pch", recipe.pch_lite.string(), "-I", recipe.shadow_dir.string()}), jail);
+    auto lite = with({"-include-pch", recipe.pch_lite.string(), "-I", recipe.shadow_dir.string()});
+    auto fast = served ? *served : run_tool(lite, jail);
     if (fast.ok || fast.stopped_by_limit) return fast;  // a compile stopped by a limit is not tried again
     auto full = run_tool(with({"-include-pch", recipe.pch_full.string()}), jail);
     full.seconds += fast.seconds;

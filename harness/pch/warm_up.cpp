@@ -33,6 +33,40 @@ struct NetImpl : torch::nn::Cloneable<NetImpl> {
 };
 TORCH_MODULE(Net);
 
+inline void use_containers() {
+  using Pair = std::tuple<int64_t, int64_t>;
+  std::map<Pair, Plain> by_pair;
+  by_pair[Pair{1, 2}].value += 1;
+  for (const auto& [pair, plain] : by_pair) (void)std::get<0>(pair);
+  std::map<std::string, int64_t> by_name;
+  by_name.emplace("a", 1);
+  std::unordered_map<int64_t, Plain> by_id;
+  by_id.try_emplace(1).first->second.value = 2;
+  std::set<int64_t> seen = {1, 2};
+  seen.insert(3);
+  std::vector<std::pair<double, int64_t>> ranked = {{1.0, 1}};
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string text = "ab" + std::to_string(1);
+  text += text.substr(1);
+}
+
+inline void use_training() {
+  Net net;
+  torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  torch::optim::AdamW adamw(net->parameters(), torch::optim::AdamWOptions(1e-3));
+  namespace F = torch::nn::functional;
+  auto loss = F::cross_entropy(torch::ones({2, 2}), torch::zeros({2}, torch::kLong),
+                               F::CrossEntropyFuncOptions().reduction(torch::kSum));
+  sgd.zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
+  sgd.step();
+  adamw.step();
+  auto generator = at::detail::createCPUGenerator(1);
+  torch::randn({2}, generator, torch::TensorOptions().dtype(torch::kFloat64));
+  loss.item<double>();
+}
+
 inline void use_templates() {
   auto shared = std::make_shared<Plain>();
   auto unique = std::make_unique<Plain>();

@@ -293,6 +293,7 @@ Cgroup::Cgroup(int64_t memory_bytes, int max_processes) {
 }
 
 Cgroup::~Cgroup() {
+  if (peak_fd_ >= 0) close(peak_fd_);
   kill_all();
   for (const auto& d : dirs_) {
     for (int i = 0; i < 100 && rmdir(d.c_str()) != 0 && errno == EBUSY; ++i) usleep(2000);
@@ -315,6 +316,24 @@ int64_t Cgroup::peak_memory() const {
   if (memory_dir_.empty()) return 0;
   auto text = read_file(memory_dir_ + (v2_ ? "/memory.peak" : "/memory.max_usage_in_bytes"));
   return text.empty() ? 0 : std::atoll(text.c_str());
+}
+
+bool Cgroup::reset_peak() {
+  if (memory_dir_.empty()) return false;
+  if (!v2_) return write_file(memory_dir_ + "/memory.max_usage_in_bytes", "0");
+  if (peak_fd_ < 0) peak_fd_ = open((memory_dir_ + "/memory.peak").c_str(), O_RDWR | O_CLOEXEC);
+  return peak_fd_ >= 0 && write(peak_fd_, "reset\n", 6) == 6;
+}
+
+int64_t Cgroup::memory_now() const {
+  if (memory_dir_.empty()) return 0;
+  return std::atoll(read_file(memory_dir_ + (v2_ ? "/memory.current" : "/memory.usage_in_bytes")).c_str());
+}
+
+int64_t Cgroup::peak_since_reset() const {
+  if (!v2_) return peak_memory();
+  char text[32] = {};
+  return peak_fd_ >= 0 && pread(peak_fd_, text, sizeof text - 1, 0) > 0 ? std::atoll(text) : 0;
 }
 
 void Cgroup::kill_all() const {

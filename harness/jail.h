@@ -49,12 +49,18 @@ class Cgroup {
   bool add(pid_t pid) const;    // moves pid (and its future children) into the group
   bool oom_killed() const;      // the kernel killed something in it for crossing the memory limit
   int64_t peak_memory() const;  // bytes, 0 when unknown
+  // The high-water mark of one stretch of the run: reset_peak() starts it at the memory in use now (false
+  // when the kernel cannot: cgroup v2 before Linux 6.12), peak_since_reset() reads it, in bytes.
+  bool reset_peak();
+  int64_t memory_now() const;
+  int64_t peak_since_reset() const;
   void kill_all() const;        // SIGKILL to every process in it
 
  private:
   std::vector<std::string> dirs_;  // every directory created, one per hierarchy
   std::string memory_dir_;
   bool v2_ = false;
+  int peak_fd_ = -1;  // v2: memory.peak, opened for reset_peak (its reset holds for this descriptor only)
 };
 
 // Removes cgroups and run directories left by judges that were killed (their owner pid is gone). Run

@@ -63,6 +63,7 @@ struct Session::Worker {
   kata_wire::FrameReader reader;
   bool loaded = false;
   bool trusted = false;  // forked to run known mistakes, never the learner's code
+  int64_t polled_baseline = 0;  // without a cgroup: its memory when ready, LibTorch's own, not the learner's
   // What it has loaded: loading a library again is a no-op for dlopen, so its bindings would not register
   // again and the calls would go to the library loaded last.
   std::set<std::string> libraries;
@@ -159,6 +160,7 @@ void Session::start_worker() {
   if (r.size() != 2 || r[0].as_string() != "ready") lost(Failure::protocol, "the worker did not start properly");
   auto missing = kata::Protections::from_bits(static_cast<int>(r[1].as_int())).missing();
   if (!missing.empty() && protections_note_.empty()) protections_note_ = missing;
+  if (!worker_->cgroup->available()) worker_->polled_baseline = kata::tree_memory(worker_->pid);
   worker_->loaded = true;  // set first: a failed load below is that worker's end
   load_learner();
 }
@@ -242,7 +244,8 @@ Value Session::await_reply() {
                                     "or work far beyond what the checks need?");
     }
     if (worker_->cgroup->oom_killed() ||
-        (!worker_->cgroup->available() && kata::tree_memory(worker_->pid) > limits.memory_bytes)) {
+        (!worker_->cgroup->available() &&
+         kata::tree_memory(worker_->pid) - worker_->polled_baseline > limits.memory_bytes)) {
       reap(/*wait_for_exit=*/false);
       lost(Failure::memory_limit, "used more than " + mib(limits.memory_bytes) + " of memory (the limit)");
     }
@@ -294,6 +297,19 @@ void Session::reap(bool wait_for_exit) {
   }
   lost(Failure::exited, "your code ended the process (exit code " + std::to_string(WEXITSTATUS(status)) +
                             ") before returning: does it call exit(), abort() or std::terminate?");
+}
+
+std::optional<int64_t> Session::memory_rise(const std::function<void()>& calls) {
+  ensure_worker();
+  kata::Cgroup& cgroup = *worker_->cgroup;
+  peak_memory_ = std::max(peak_memory_, cgroup.peak_memory());  // the run's mark, before a v1 reset loses it
+  if (!cgroup.available() || !cgroup.reset_peak()) {
+    calls();
+    return std::nullopt;
+  }
+  const int64_t before = cgroup.memory_now();
+  calls();  // a worker lost during them throws: this cgroup is then gone
+  return cgroup.peak_since_reset() - before;
 }
 
 int64_t Session::peak_memory() const { return std::max(peak_memory_, worker_ ? worker_->cgroup->peak_memory() : 0); }

@@ -5,7 +5,9 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "../jail.h"
@@ -73,6 +75,9 @@ class Session {
   // The call the learner's code is running now: "causal_attention(q [2, 3, 5, 8] float64, ...), seed 7".
   void set_call(std::string described) { call_ = std::move(described); }
   std::string protections_note() const { return protections_note_; }
+  // How much the worker's memory rose while `calls` ran: its cgroup's high-water mark over its usage
+  // before, in bytes; nullopt when the kernel cannot say (no memory cgroup, or a mark it cannot reset).
+  std::optional<int64_t> memory_rise(const std::function<void()>& calls);
   // The most memory any worker of this run used (its cgroup's high-water mark), 0 when unknown.
   int64_t peak_memory() const;
   // Ends the worker, and its cgroup with it: for a host that leaves without running static destructors.

@@ -189,7 +189,8 @@ TEST(Sandbox, HostileRunLeavesNoTrace) {
 }
 
 // Judged by a user who is not root, the sandbox falls back to a user namespace and polled memory, says so
-// once, and the verdicts stay right.
+// once, and the verdicts stay right: flash_attention's 64 MiB bound the learner's memory, not LibTorch's own,
+// and without a high-water mark to measure its call by, a 3072-position sequence takes the score matrix over it.
 TEST(Sandbox, WorksWithoutRoot) {
   if (geteuid() != 0) GTEST_SKIP() << "already not root: every other test covers this";
   fs::path dir = fs::temp_directory_path() / ("kata-nobody-" + std::to_string(getpid()));
@@ -198,12 +199,14 @@ TEST(Sandbox, WorksWithoutRoot) {
   fs::permissions(dir / "workspace", fs::perms::all);
   fs::path root = KATA_SOURCE_DIR;
   const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir.string() + " ";
-  for (const auto& [file, verdict] : std::vector<std::pair<std::string, std::string>>{
-           {"exercises/causal_attention/.meta/reference.cpp", "accepted"},
-           {"exercises/causal_attention/.meta/cases/wrong_mask_tril.cpp", "wrong_answer"},
-           {"tests/cases/hostile/memory_hog.cpp", "memory_limit_exceeded"}}) {
+  for (const auto& [id, file, verdict] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"causal_attention", "exercises/causal_attention/.meta/reference.cpp", "accepted"},
+           {"causal_attention", "exercises/causal_attention/.meta/cases/wrong_mask_tril.cpp", "wrong_answer"},
+           {"causal_attention", "tests/cases/hostile/memory_hog.cpp", "memory_limit_exceeded"},
+           {"flash_attention", "exercises/flash_attention/.meta/reference.cpp", "accepted"},
+           {"flash_attention", "exercises/flash_attention/.meta/cases/memory_full_scores.cpp", "memory_limit_exceeded"}}) {
     fs::copy_file(root / file, dir / fs::path(file).filename(), fs::copy_options::overwrite_existing);
-    Case c{"causal_attention", dir / fs::path(file).filename(), verdict, ""};
+    Case c{id, dir / fs::path(file).filename(), verdict, ""};
     auto run = judge(c, (dir / "workspace").string(), as_nobody);
     ASSERT_FALSE(run.report.is_discarded()) << run.err;
     EXPECT_EQ(run.report["verdict"], verdict) << file << ": " << run.report["message"];
@@ -211,6 +214,21 @@ TEST(Sandbox, WorksWithoutRoot) {
     if (!note.empty()) EXPECT_NE(note.find("refused part of the sandbox"), std::string::npos) << note;
   }
   fs::remove_all(dir);
+}
+
+// Where the kernel gives a cgroup's high-water mark to reset (here cgroup v1's, as root), flash_attention's
+// memory check measures the learner's call itself, over 1536 positions, and says by how much it went over.
+TEST(Sandbox, MeasuresTheMemoryOfOneCall) {
+  if (geteuid() != 0 || !fs::exists("/sys/fs/cgroup/memory/memory.max_usage_in_bytes"))
+    GTEST_SKIP() << "no cgroup v1 memory controller here: the worker's limit tells instead";
+  fs::path root = KATA_SOURCE_DIR;
+  Case c{"flash_attention", root / "exercises/flash_attention/.meta/cases/memory_full_scores.cpp",
+         "memory_limit_exceeded", ""};
+  auto run = judge(c);
+  ASSERT_FALSE(run.report.is_discarded()) << run.err;
+  EXPECT_EQ(run.report["verdict"], "memory_limit_exceeded");
+  EXPECT_NE(run.report["message"].get<std::string>().find("over 1536 positions your call took"), std::string::npos)
+      << run.report["message"];
 }
 
 // A learner's file written on the spot, judged, and removed.

@@ -2,7 +2,10 @@
 // kept within its cap, and nothing the program started is left running.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -174,6 +177,31 @@ TEST(Jail, BoundsTheMemoryOfEveryProcessInIt) {
   // A child of the shell fills 400 MiB against a 200 MiB limit: the cgroup stops it.
   auto r = jailed(std::string(TOUCH_MEMORY) + " 400; echo survived", dir.spec());
   EXPECT_TRUE(r.memory_exceeded) << r.out << r.err;
+}
+
+// What a check measures a learner's call by (kata_test::memory_rise): the high-water mark since reset_peak,
+// which a process in the group that wrote 96 MiB raises, and the next reset forgets.
+TEST(Jail, MeasuresTheMemoryOfOneStretch) {
+  kata::Cgroup group(1 << 30, 16);
+  if (!group.available() || !group.reset_peak()) GTEST_SKIP() << "no cgroup high-water mark to reset here";
+  auto write_in_group = [&](size_t mib) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      group.add(getpid());
+      auto* block = static_cast<volatile char*>(std::malloc(mib << 20));  // volatile: the writes must happen
+      for (size_t i = 0; i < (mib << 20); i += 4096) block[i] = 1;
+      _exit(0);
+    }
+    waitpid(pid, nullptr, 0);
+  };
+  int64_t before = group.memory_now();
+  write_in_group(96);
+  EXPECT_GE(group.peak_since_reset() - before, 96 << 20);
+  ASSERT_TRUE(group.reset_peak());
+  before = group.memory_now();
+  write_in_group(8);
+  EXPECT_GE(group.peak_since_reset() - before, 8 << 20);
+  EXPECT_LT(group.peak_since_reset() - before, 48 << 20);
 }
 
 TEST(Jail, LeavesNothingRunning) {

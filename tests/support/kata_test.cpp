@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "session.h"  // the run's worker, for what the kernel counts of its memory
+
 namespace kata_test {
 namespace {
 
@@ -380,6 +382,15 @@ torch::Tensor random_padding(int64_t batch, int64_t len) {
   auto lengths = torch::randint(1, std::max<int64_t>(len, 2), {batch});
   lengths.index_put_({batch - 1}, len);
   return torch::arange(len).unsqueeze(0) >= lengths.unsqueeze(1);
+}
+
+std::optional<int64_t> memory_rise(const std::function<void()>& calls) {
+  return kata_remote::Session::get().memory_rise(calls);
+}
+
+void fail_memory_limit(const std::string& why) {
+  kata_remote::Session::get().fail(kata_remote::Failure::memory_limit, why);
+  ADD_FAILURE() << why;
 }
 
 torch::Tensor non_contiguous(const torch::Tensor& t) {

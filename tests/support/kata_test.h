@@ -105,6 +105,13 @@ std::optional<std::string> backward_diff(const Backward& got, const Backward& wa
 // whether the property holds, not on the random values.
 std::optional<std::string> property(bool holds, const std::string& what, const std::string& failure);
 
+// How much the learner's memory rose while `calls` ran: its worker's high-water mark over what it used
+// before, in bytes (the kernel's count, taken on the trusted side); nullopt when the kernel cannot say, the
+// calls having run anyway.
+std::optional<int64_t> memory_rise(const std::function<void()>& calls);
+// Fails the current check as crossing the memory limit does (verdict memory_limit_exceeded), saying why.
+void fail_memory_limit(const std::string& why);
+
 // A view that is not contiguous but holds the same values as t.
 torch::Tensor non_contiguous(const torch::Tensor& t);
 

@@ -27,10 +27,8 @@
 #include <fcntl.h>
 #include <llvm/Support/Host.h>
 #include <llvm/Support/TargetSelect.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -118,15 +116,9 @@ void continue_with(clang::Preprocessor& pp, const CompileRequest& request) {
 // In the forked host, outside the jail: waits for the compile and ends as it did, or says that the
 // kernel stopped it at its memory limit. The cgroup goes with it.
 [[noreturn]] void await_compile(pid_t compile, const kata::Cgroup& cgroup) {
-  int status = 0;
-  while (waitpid(compile, &status, 0) < 0 && errno == EINTR) {
-  }
+  int status = kata::wait_for(compile);
   if (cgroup.oom_killed()) _exit(cs::kMemoryExceeded);
-  if (WIFSIGNALED(status)) {
-    signal(WTERMSIG(status), SIG_DFL);
-    kill(getpid(), WTERMSIG(status));
-  }
-  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+  kata::end_as(status);
 }
 
 // Done once here instead of at the end of every file: the prefix's template functions instantiated, and

@@ -218,16 +218,10 @@ void set_limits(const JailSpec& spec) {
 // The intermediate process: waits for the jail and ends the way the contained process ended. The jail's
 // init reports that through `report`: a namespace's init cannot end by a signal it does not handle.
 [[noreturn]] void mirror(pid_t child, int report) {
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
+  int status = wait_for(child);
   int reported = 0;
   if (read(report, &reported, sizeof reported) == sizeof reported) status = reported;
-  if (WIFSIGNALED(status)) {
-    signal(WTERMSIG(status), SIG_DFL);
-    kill(getpid(), WTERMSIG(status));
-  }
-  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+  end_as(status);
 }
 
 // PID 1 of the jail: reaps whatever the contained process leaves behind; when the contained process ends,
@@ -245,6 +239,21 @@ void set_limits(const JailSpec& spec) {
 }
 
 }  // namespace
+
+int wait_for(pid_t child) {
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+void end_as(int status) {
+  if (WIFSIGNALED(status)) {
+    signal(WTERMSIG(status), SIG_DFL);
+    kill(getpid(), WTERMSIG(status));
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
 
 int Protections::bits() const { return namespaces | filesystem << 1 | unprivileged << 2 | cgroup << 3; }
 

@@ -74,6 +74,11 @@ void clean_leftovers(const std::string& run_root);
 // signal), and when it is killed the jail and everything in it die with it.
 Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup);
 
+// The wait status of a child, once it has ended; and ending this process the same way (the same exit code,
+// or the same signal), for a process that stands for the child it waited for.
+int wait_for(pid_t child);
+[[noreturn]] void end_as(int wait_status);
+
 // In a child about to run a program: its CPU time (SIGXCPU at `cpu_seconds`, rounded up) and address space
 // bounded, and no core dumps.
 void limit_process(double cpu_seconds, int64_t address_space_bytes);

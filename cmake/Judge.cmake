@@ -28,7 +28,7 @@ endforeach()
 set(pch_dir ${KATA_JUDGE_DIR}/pch)
 find_library(KATA_LIB_glog glog REQUIRED)
 add_custom_command(
-  OUTPUT ${pch_dir}/lite.pch ${pch_dir}/lite_pch.o ${pch_dir}/liblite_pch.so
+  OUTPUT ${pch_dir}/lite.pch ${pch_dir}/lite_pch.o ${pch_dir}/liblite_pch.so ${pch_dir}/liblite_pch_stub.so
   COMMAND ${CMAKE_COMMAND} -DCLANG=${KATA_CLANG} "-DFLAGS=${KATA_JUDGE_FLAGS}"
           "-DLIBS=${KATA_LIB_torch};${KATA_LIB_torch_cpu};${KATA_LIB_c10};${KATA_LIB_glog}"
           -DSOURCES=${CMAKE_SOURCE_DIR}/harness/pch -DOUT=${pch_dir} -P ${CMAKE_SOURCE_DIR}/cmake/PrecompileLite.cmake
@@ -56,7 +56,7 @@ add_custom_command(
   COMMENT "Listing the forbidden calls inside the lite PCH's object code"
   VERBATIM)
 add_custom_target(judge_pch ALL DEPENDS ${pch_dir}/lite.pch ${pch_dir}/full.pch ${pch_dir}/liblite_pch.so
-                                        ${pch_dir}/lite_reach.tsv)
+                                        ${pch_dir}/liblite_pch_stub.so ${pch_dir}/lite_reach.tsv)
 
 # The support library of the hidden tests: assertion helpers and the code that runs the checks.
 add_library(kata_test_support STATIC ${CMAKE_SOURCE_DIR}/tests/support/kata_test.cpp
@@ -108,7 +108,8 @@ file(GENERATE OUTPUT ${KATA_JUDGE_DIR}/toolchain.json CONTENT "{
   \"compiler\": \"${KATA_CLANG}\",
   \"flags\": [\"$<JOIN:${KATA_JUDGE_FLAGS},\", \">\"],
   \"pch\": {\"lite\": \"${pch_dir}/lite.pch\", \"full\": \"${pch_dir}/full.pch\",
-          \"runtime\": \"${pch_dir}/liblite_pch.so\", \"reach\": \"${pch_dir}/lite_reach.tsv\"},
+          \"runtime\": \"${pch_dir}/liblite_pch.so\", \"runtime_stub\": \"${pch_dir}/liblite_pch_stub.so\",
+          \"reach\": \"${pch_dir}/lite_reach.tsv\"},
   \"pch_sources\": \"${CMAKE_SOURCE_DIR}/harness/pch\",
   \"shadow\": \"${CMAKE_SOURCE_DIR}/harness/pch/shadow\",
   \"link\": {\"linker\": \"${KATA_LLD}\", \"before\": [\"$<JOIN:${KATA_LINK_BEFORE},\", \">\"], \"after\": [\"$<JOIN:${KATA_LINK_AFTER},\", \">\"]},

@@ -5,6 +5,9 @@
 #   lite_pch.o        that code
 #   liblite_pch.so    that code as a library, which a learner's file is linked against and the test host
 #                     loads once (harness/service.h: pch_runtime)
+#   liblite_pch_stub.so  an empty library named as that one, which the judge links a learner's file
+#                     against instead: the file then needs the runtime by name, and the linker does not
+#                     read the runtime's 39,000 symbols for it (0.055 s a link instead of 0.03)
 #
 # The object refers to a few LibTorch internals that LibTorch does not export (header code nobody calls
 # from a solution, e.g. a JIT node's vtable): each is bound to kata_pch_unavailable (lite_runtime.cpp),
@@ -19,6 +22,7 @@ set(pch ${OUT}/lite.pch)
 set(object ${OUT}/lite_pch.o)
 set(runtime ${OUT}/liblite_pch.so)
 set(standin ${OUT}/lite_runtime.o)
+set(stub ${OUT}/liblite_pch_stub.so)
 set(precompile ${CLANG} ${FLAGS} -fpch-instantiate-templates -x c++-header -MD -MF ${pch}.d -MT ${pch} -o ${pch})
 
 function(run)
@@ -81,4 +85,9 @@ if(NOT ok)
   if(NOT status EQUAL 0)
     message(FATAL_ERROR "cannot link ${runtime}:\n${out}")
   endif()
+endif()
+
+run(${CLANG} -shared -nostdlib -fuse-ld=lld -Wl,-soname,${runtime} -x c /dev/null -o ${stub})
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "cannot link ${stub}:\n${out}")
 endif()

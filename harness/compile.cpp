@@ -34,9 +34,9 @@ JailSpec tool_jail(const Recipe& recipe, const fs::path& jail_root, const fs::pa
   jail.writable = out_dir.string();
   jail.file_bytes = 1LL << 30;
   jail.read_only = {"/etc/ld.so.cache", recipe.pch_sources.string(), recipe.pch_lite.parent_path().string()};
-  // The PCH's runtime, for the link (next to the PCHs unless a test moved them).
-  if (recipe.pch_runtime.parent_path() != recipe.pch_lite.parent_path())
-    jail.read_only.push_back(recipe.pch_runtime.string());
+  // The runtime's stub, for the link (next to the PCHs unless a test moved them).
+  if (recipe.pch_runtime_stub.parent_path() != recipe.pch_lite.parent_path())
+    jail.read_only.push_back(recipe.pch_runtime_stub.string());
   jail.read_only.insert(jail.read_only.end(), files.begin(), files.end());
   return jail;
 }
@@ -296,8 +296,10 @@ StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::
   argv.insert(argv.end(), recipe.link_before.begin(), recipe.link_before.end());
   argv.push_back(object.string());
   argv.insert(argv.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());
-  // Needed only by a file compiled with the lite PCH: --as-needed leaves it out of any other.
-  argv.insert(argv.end(), {"--as-needed", recipe.pch_runtime.string(), "--no-as-needed"});
+  // The PCH's runtime by name (the stub bears it), which a file compiled with the lite PCH calls: lld need not
+  // read the runtime's symbols, the file's calls stay undefined, and the worker, which has the runtime loaded,
+  // binds them when it loads the file. A file compiled otherwise defines what it uses, before the runtime.
+  argv.push_back(recipe.pch_runtime_stub.string());
   argv.insert(argv.end(), recipe.link_after.begin(), recipe.link_after.end());
   argv.insert(argv.end(), {"-o", shared_object.string()});
   auto step = run_tool(argv, tool_jail(recipe, jail_root, object.parent_path(), recipe.worker_objects));

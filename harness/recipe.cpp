@@ -54,6 +54,7 @@ Recipe load_recipe(const fs::path& judge_dir, const std::string& exercise) {
   r.pch_lite = toolchain["pch"]["lite"].get<std::string>();
   r.pch_full = toolchain["pch"]["full"].get<std::string>();
   r.pch_runtime = toolchain["pch"]["runtime"].get<std::string>();
+  r.pch_runtime_stub = toolchain["pch"]["runtime_stub"].get<std::string>();
   r.pch_reach = toolchain["pch"]["reach"].get<std::string>();
   r.shadow_dir = toolchain["shadow"].get<std::string>();
   r.linker = toolchain["link"]["linker"].get<std::string>();

@@ -14,7 +14,8 @@ struct Recipe {
   std::string compiler;
   std::vector<std::string> flags;
   fs::path pch_lite, pch_full;
-  fs::path pch_runtime;  // the lite PCH's object code: a file compiled with it links against it
+  fs::path pch_runtime;       // the lite PCH's object code: a file compiled with it needs it
+  fs::path pch_runtime_stub;  // an empty library named as pch_runtime: what a file is linked against
   fs::path pch_reach;    // what that code calls that an exercise may forbid (harness/pch/pch_reach.cpp)
   fs::path pch_sources;                     // the headers the PCHs were built from (clang checks they are unchanged)
   fs::path shadow_dir;                      // holds a torch/torch.h that includes only the lite subset

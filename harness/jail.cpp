@@ -215,9 +215,16 @@ void set_limits(const JailSpec& spec) {
   setrlimit(RLIMIT_NOFILE, &files);
 }
 
+// A process that only waits lets go of the contained process's standard streams: whoever reads them sees
+// their end when the contained process closes them, not after every process of the jail is gone.
+void let_go_of_streams() {
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) close(fd);
+}
+
 // The intermediate process: waits for the jail and ends the way the contained process ended. The jail's
 // init reports that through `report`: a namespace's init cannot end by a signal it does not handle.
 [[noreturn]] void mirror(pid_t child, int report) {
+  let_go_of_streams();
   int status = wait_for(child);
   int reported = 0;
   if (read(report, &reported, sizeof reported) == sizeof reported) status = reported;
@@ -227,6 +234,7 @@ void set_limits(const JailSpec& spec) {
 // PID 1 of the jail: reaps whatever the contained process leaves behind; when the contained process ends,
 // reports how and exits, which ends every process still in the namespace.
 [[noreturn]] void init(pid_t contained, int report) {
+  let_go_of_streams();
   for (;;) {
     int status = 0;
     pid_t done = waitpid(-1, &status, 0);

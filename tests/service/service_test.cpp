@@ -303,6 +303,32 @@ TEST_F(Service, ADeadCompileServiceCostsTimeNotTheVerdict) {
   EXPECT_EQ(served["verdict"], "accepted");
 }
 
+// A build that relinks the compile service between two judgements: the next judgement is not compiled by
+// the old service (clang compiles it), the old service stops, and one of the new build serves again.
+TEST_F(Service, ACompileServiceRebuiltGetsANewService) {
+  fs::path dir = judge_dir_with_own_host();
+  fs::path compiler = dir / "kata_cc";
+  fs::copy_file(kCompiler, compiler);
+  json toolchain = json::parse(read_file(dir / "toolchain.json"));
+  toolchain["compile_service"] = compiler.string();
+  std::ofstream(dir / "toolchain.json") << toolchain.dump();
+  const std::string env = "KATA_JUDGE_DIR='" + dir.string() + "'";
+  auto socket = [&] { return run_root() / ("service-" + kata::service::stamp_of(compiler, kLitePch) + ".sock"); };
+  EXPECT_EQ(judge(kReference, env)["verdict"], "accepted");
+  ASSERT_TRUE(eventually([&] { return fs::exists(socket()); }));
+  fs::path old_socket = socket();
+  EXPECT_EQ(judge(kReference, env)["compiler"], "service");
+  // As a linker writes its output: a new file renamed over the old one.
+  fs::copy_file(kCompiler, dir / "kata_cc.new");
+  fs::last_write_time(dir / "kata_cc.new", fs::last_write_time(compiler) + std::chrono::seconds(5));
+  fs::rename(dir / "kata_cc.new", compiler);
+  json after = judge(kReference, env);
+  EXPECT_EQ(after["verdict"], "accepted");
+  EXPECT_EQ(after["compiler"], "clang");
+  EXPECT_TRUE(eventually([&] { return !fs::exists(old_socket); }, 10)) << "the old compile service kept listening";
+  EXPECT_TRUE(eventually([&] { return judge(kReference, env)["compiler"] == "service"; }, 180));
+}
+
 // Started for another build's stamp (here the test host's), the compile service refuses to serve.
 TEST_F(Service, ACompileServiceOfAnotherBuildIsNeverUsed) {
   fs::create_directories(run_root());

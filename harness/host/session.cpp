@@ -314,6 +314,10 @@ std::optional<int64_t> Session::memory_rise(const std::function<void()>& calls) 
 
 int64_t Session::peak_memory() const { return std::max(peak_memory_, worker_ ? worker_->cgroup->peak_memory() : 0); }
 
+void Session::finish() {
+  if (worker_ && worker_->pid > 0) kill(worker_->pid, SIGKILL);
+}
+
 // Kills the worker and everything it started, if it is still there.
 void Session::end_worker() {
   if (worker_ && worker_->pid > 0) {

@@ -80,8 +80,10 @@ class Session {
   std::optional<int64_t> memory_rise(const std::function<void()>& calls);
   // The most memory any worker of this run used (its cgroup's high-water mark), 0 when unknown.
   int64_t peak_memory() const;
-  // Ends the worker, and its cgroup with it: for a host that leaves without running static destructors.
-  void finish() { end_worker(); }
+  // Kills the worker of a host that is leaving (without static destructors), not waiting while it frees its
+  // memory: everything it started dies with its namespace, and its cgroup is left for the next judge's
+  // clean_leftovers, as the compile service's are.
+  void finish();
 
  private:
   struct Worker;

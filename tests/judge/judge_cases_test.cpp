@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <thread>
 
 #include "mistake_header.h"
 
@@ -173,7 +174,8 @@ bool process_named(const std::string& name) {
 }
 
 // A file that tries to write, delete and add files of the project, the build and the workspace, and leaves
-// a daemon behind: afterwards every file is byte-identical and no process of the run is alive.
+// a daemon behind: afterwards every file is byte-identical and no process of the run is alive (killed with
+// its jail as the verdict is given; a moment to finish dying is allowed, never to go on).
 TEST(Sandbox, HostileRunLeavesNoTrace) {
   const std::string workspace = std::string(TEMP_WORKSPACE) + "-tamper";
   fs::path root = KATA_SOURCE_DIR;
@@ -185,6 +187,9 @@ TEST(Sandbox, HostileRunLeavesNoTrace) {
   ASSERT_FALSE(run.report.is_discarded()) << run.err;
   EXPECT_EQ(run.report["verdict"], "accepted") << run.report["message"];
   EXPECT_EQ(fingerprint(watched), before);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (process_named("kata-daemon") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_FALSE(process_named("kata-daemon"));
 }
 

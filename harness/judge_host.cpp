@@ -185,7 +185,7 @@ int host_main(int argc, char** argv) {
   if (!args.mistakes.empty()) name_mistakes(args, *recorder);
   delete recorder;
   // Not through the static destructors (LibTorch's take ~0.08 s of CPU, and nothing here needs them):
-  // the worker ends, its cgroup with it, what was written is flushed, and the host leaves.
+  // the worker is killed (not waited for), what was written is flushed, and the host leaves.
   kata_remote::Session::get().finish();
   std::cout.flush();
   std::fflush(nullptr);

@@ -232,7 +232,7 @@ TEST(Sandbox, MeasuresTheMemoryOfOneCall) {
   auto run = judge(c);
   ASSERT_FALSE(run.report.is_discarded()) << run.err;
   EXPECT_EQ(run.report["verdict"], "memory_limit_exceeded");
-  EXPECT_NE(run.report["message"].get<std::string>().find("over 1536 positions your call took"), std::string::npos)
+  EXPECT_NE(run.report["message"].get<std::string>().find("over 1536 positions your call used"), std::string::npos)
       << run.report["message"];
 }
 

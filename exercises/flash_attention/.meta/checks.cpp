@@ -198,8 +198,8 @@ TEST(FlashAttention, LongSequenceMemory) {
       run = long_run(kLimitedSeq, causal);  // the worker's limit tells instead
     } else if (*run.rise > kRiseBudget) {
       kata_test::fail_memory_limit(fmt::format(
-          "over {} positions your call took {:.1f} MiB more memory than it had, more than {} MiB: the {} x {} "
-          "score matrix alone is {} MiB. FlashAttention's memory is O(seq x block_size): no seq x seq tensor, "
+          "over {} positions your call used {:.1f} MiB more memory than before it, more than the {} MiB "
+          "allowed: the {} x {} score matrix alone is {} MiB. FlashAttention's memory is O(seq x block_size): no seq x seq tensor, "
           "not even one head or one block of queries at a time against all keys",
           kMeasuredSeq, *run.rise / 1048576.0, kRiseBudget >> 20, kMeasuredSeq, kMeasuredSeq,
           (kMeasuredSeq * kMeasuredSeq * 8) >> 20));

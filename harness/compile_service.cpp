@@ -129,7 +129,7 @@ int g_report_end = -1;
 // says nothing, killed or crashed, when its process has ended), or says that the kernel stopped it at its
 // memory limit. It holds none of the streams, whose end the judge waits for.
 [[noreturn]] void await_compile(pid_t compile, const kata::Cgroup& cgroup, int report) {
-  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) close(fd);
+  kata::let_go_of_streams();
   int code = 0;
   if (read(report, &code, sizeof code) == sizeof code) _exit(code);
   int status = kata::wait_for(compile);

@@ -215,12 +215,6 @@ void set_limits(const JailSpec& spec) {
   setrlimit(RLIMIT_NOFILE, &files);
 }
 
-// A process that only waits lets go of the contained process's standard streams: whoever reads them sees
-// their end when the contained process closes them, not after every process of the jail is gone.
-void let_go_of_streams() {
-  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) close(fd);
-}
-
 // The intermediate process: waits for the jail and ends the way the contained process ended. The jail's
 // init reports that through `report`: a namespace's init cannot end by a signal it does not handle.
 [[noreturn]] void mirror(pid_t child, int report) {
@@ -247,6 +241,10 @@ void let_go_of_streams() {
 }
 
 }  // namespace
+
+void let_go_of_streams() {
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) close(fd);
+}
 
 int wait_for(pid_t child) {
   int status = 0;

@@ -74,6 +74,10 @@ void clean_leftovers(const std::string& run_root);
 // signal), and when it is killed the jail and everything in it die with it.
 Protections enter_jail(const JailSpec& spec, const Cgroup* cgroup);
 
+// For a process that only waits: closes its standard streams, so that whoever reads them sees their end when
+// the process that writes them closes them, not after every waiting process is gone.
+void let_go_of_streams();
+
 // The wait status of a child, once it has ended; and ending this process the same way (the same exit code,
 // or the same signal), for a process that stands for the child it waited for.
 int wait_for(pid_t child);

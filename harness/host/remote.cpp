@@ -30,6 +30,14 @@ struct GraphHandle : torch::CustomClassHolder {
   int64_t id;
 };
 
+// The graphs to let go of, sent with the next call or backward pass rather than in a round trip of their own.
+Value take_releases() {
+  List ids;
+  for (int64_t id : released()) ids.push_back(Value(id));
+  released().clear();
+  return Value(std::move(ids));
+}
+
 struct Pending {
   variable_list outputs;
   c10::intrusive_ptr<GraphHandle> graph;
@@ -70,7 +78,8 @@ struct RemoteFunction : torch::autograd::Function<RemoteFunction> {
     Session::get().set_call("the backward pass of " + ctx->saved_data["call"].toStringRef());
     List grads;
     for (const auto& g : grad_outputs) grads.push_back(g.defined() ? Value(g.detach()) : Value());
-    Value reply = Session::get().request(Value(List{Value("backward"), Value(graph->id), Value(std::move(grads))}));
+    Value reply = Session::get().request(
+        Value(List{Value("backward"), take_releases(), Value(graph->id), Value(std::move(grads))}));
     const List& leaf_grads = ok_reply(reply).at(1).as_list();
     if (static_cast<int64_t>(leaf_grads.size()) != ctx->saved_data["inputs"].toInt())
       throw ProtocolError("the worker returned the wrong number of gradients");
@@ -80,14 +89,6 @@ struct RemoteFunction : torch::autograd::Function<RemoteFunction> {
     return result;
   }
 };
-
-void send_releases() {
-  if (released().empty()) return;
-  List ids;
-  for (int64_t id : released()) ids.push_back(Value(id));
-  released().clear();
-  ok_reply(Session::get().request(Value(List{Value("release"), Value(std::move(ids))})));
-}
 
 // Module mirrors: which worker object each checker-side module stands for.
 std::map<const torch::nn::Module*, int64_t>& mirrors() {
@@ -168,7 +169,6 @@ void overwrite(const torch::Tensor& target, const torch::Tensor& values) {
 }
 
 Reply call(const std::string& name, const char* arg_names, List args) {
-  send_releases();
   std::string described = describe_call(name, arg_names, args);
   Session::get().set_call(described);
   const bool grad_mode = torch::GradMode::is_enabled();
@@ -178,7 +178,8 @@ Reply call(const std::string& name, const char* arg_names, List args) {
   for (auto* t : arg_tensors)
     if (t->requires_grad()) inputs.push_back(*t);
 
-  Value reply = Session::get().request(Value(List{Value("call"), Value(name), Value(grad_mode), std::move(all_args)}));
+  Value reply = Session::get().request(
+      Value(List{Value("call"), take_releases(), Value(name), Value(grad_mode), std::move(all_args)}));
   const List& r = ok_reply(reply);
   if (r.size() != 4) throw ProtocolError("a call's reply has the wrong shape");
   Reply out{r[1], r[2].as_list()};

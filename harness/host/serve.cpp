@@ -135,15 +135,22 @@ Value load(const std::string& path) {
 
 bool allocation_failure(const std::string& what) { return what.find("can't allocate memory") != std::string::npos; }
 
+// Calls and backward passes carry, second, the graphs the checker no longer needs.
+void release(const Value& ids) {
+  for (const auto& id : ids.as_list()) graphs().erase(id.as_int());
+}
+
 Value handle(Value& request) {
   List& r = request.as_list();
   const std::string& op = r.at(0).as_string();
   if (op == "load") return load(r.at(1).as_string());
-  if (op == "call") return call(r.at(1).as_string(), r.at(2).as_bool(), std::move(r.at(3).as_list()));
-  if (op == "backward") return backward(r.at(1).as_int(), r.at(2).as_list());
-  if (op == "release") {
-    for (const auto& id : r.at(1).as_list()) graphs().erase(id.as_int());
-    return ok({});
+  if (op == "call") {
+    release(r.at(1));
+    return call(r.at(2).as_string(), r.at(3).as_bool(), std::move(r.at(4).as_list()));
+  }
+  if (op == "backward") {
+    release(r.at(1));
+    return backward(r.at(2).as_int(), r.at(3).as_list());
   }
   throw ProtocolError("unknown request " + op);
 }

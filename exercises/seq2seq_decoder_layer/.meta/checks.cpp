@@ -85,8 +85,8 @@ std::optional<std::string> output_diff(Pair& m, const Config& c, const torch::Te
 
 void expect_outputs_match(bool padded, torch::ScalarType dtype, const std::vector<std::string>& silence = {}) {
   for (const auto& c : kConfigs) {
+    auto m = make_pair(c, dtype, silence);
     for (const auto& s : kShapes) {
-      auto m = make_pair(c, dtype, silence);
       auto padding = padded ? kata_test::random_padding(s.batch, s.src_len) : torch::Tensor();
       KATA_ASSERT_OK(output_diff(m, c, random_input(c, s.batch, s.tgt_len, dtype),
                                  random_input(c, s.batch, s.src_len, dtype), padding));

@@ -78,16 +78,21 @@ target_link_options(judge_host PRIVATE "LINKER:--whole-archive" $<TARGET_FILE:ka
 set_target_properties(judge_host PROPERTIES ENABLE_EXPORTS ON RUNTIME_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR})
 
 # The compile service (harness/compile_service.cpp): clang as a library (Debian's libclang-cpp14-dev,
-# built without RTTI, so this program is too), serving compiles with the lite PCH loaded.
+# built without RTTI, so this program is too), serving compiles with the lite PCH loaded, and lld as a
+# library (liblld-14-dev) linking what it compiled.
 find_path(KATA_CLANG_INCLUDE clang/Frontend/CompilerInstance.h PATHS /usr/lib/llvm-14/include REQUIRED)
 find_library(KATA_LIB_clang_cpp clang-cpp PATHS /usr/lib/llvm-14/lib REQUIRED)
 find_library(KATA_LIB_llvm LLVM-14 PATHS /usr/lib/llvm-14/lib REQUIRED)
+find_library(KATA_LIB_lld_elf lldELF PATHS /usr/lib/llvm-14/lib REQUIRED NO_DEFAULT_PATH)
+find_library(KATA_LIB_lld_common lldCommon PATHS /usr/lib/llvm-14/lib REQUIRED NO_DEFAULT_PATH)
+find_package(ZLIB REQUIRED)  # lld's, for compressed sections
 add_executable(kata_cc ${CMAKE_SOURCE_DIR}/harness/compile_service.cpp ${CMAKE_SOURCE_DIR}/harness/jail.cpp
                        ${CMAKE_SOURCE_DIR}/harness/service.cpp)
 target_include_directories(kata_cc PRIVATE ${CMAKE_SOURCE_DIR}/harness SYSTEM ${KATA_CLANG_INCLUDE})
 target_compile_definitions(kata_cc PRIVATE KATA_CC_TOOLCHAIN="${KATA_JUDGE_DIR}/toolchain.json")
 target_compile_options(kata_cc PRIVATE -fno-rtti)
-target_link_libraries(kata_cc PRIVATE ${KATA_LIB_clang_cpp} ${KATA_LIB_llvm} nlohmann_json::nlohmann_json)
+target_link_libraries(kata_cc PRIVATE ${KATA_LIB_clang_cpp} ${KATA_LIB_lld_elf} ${KATA_LIB_lld_common} ${KATA_LIB_llvm}
+                                      ZLIB::ZLIB nlohmann_json::nlohmann_json)
 set_target_properties(kata_cc PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR})
 
 # A learner's file is linked by lld itself, not through the compiler driver (a quarter of a second less

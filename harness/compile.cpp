@@ -76,10 +76,28 @@ StepResult run_tool(const std::vector<std::string>& argv, const JailSpec& jail) 
   return step_result(run_limited(argv, kToolEnvironment, limits, &jail), limits);
 }
 
-// The lite PCH's compile, done by the compile service, which jails it the same way; nullopt when there is
-// no service to ask (it is then started for the next compile) or it went away: compile with clang itself.
+// lld's command line for the learner's object and the worker side of the binding.
+std::vector<std::string> link_command(const Recipe& recipe, const fs::path& object, const fs::path& shared_object) {
+  std::vector<std::string> argv = {recipe.linker};
+  argv.insert(argv.end(), recipe.link_before.begin(), recipe.link_before.end());
+  argv.push_back(object.string());
+  argv.insert(argv.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());
+  // The PCH's runtime by name (the stub bears it), which a file compiled with the lite PCH calls: lld need not
+  // read the runtime's symbols, the file's calls stay undefined, and the worker, which has the runtime loaded,
+  // binds them when it loads the file. A file compiled otherwise defines what it uses, before the runtime.
+  argv.push_back(recipe.pch_runtime_stub.string());
+  argv.insert(argv.end(), recipe.link_after.begin(), recipe.link_after.end());
+  argv.insert(argv.end(), {"-o", shared_object.string()});
+  return argv;
+}
+
+// The lite PCH's compile and the link, done by the compile service, which jails them the same way; nullopt
+// when there is no service to ask (it is then started for the next compile) or it went away: compile with
+// clang itself. A file it compiled and could not link is left to the judge's own link, whose errors are
+// the ones to show.
 std::optional<StepResult> compile_served(service::Client& compile_service, const Recipe& recipe,
-                                         const JailSpec& jail, const fs::path& source, const fs::path& object) {
+                                         const JailSpec& jail, const fs::path& source, const fs::path& object,
+                                         const fs::path& shared_object) {
   namespace cs = compile_service;
   std::vector<std::string> argv = {recipe.compile_service.string(), cs::kRoot, jail.root_mountpoint, cs::kWritable,
                                    jail.writable};
@@ -87,14 +105,19 @@ std::optional<StepResult> compile_served(service::Client& compile_service, const
   auto limits = tool_limits();
   argv.insert(argv.end(), {cs::kMemory, std::to_string(limits.memory_bytes), cs::kFileBytes,
                            std::to_string(jail.file_bytes), "-I", recipe.contract.parent_path().string(), "-c",
-                           source.string(), "-o", object.string()});
+                           source.string(), "-o", object.string(), cs::kLink});
+  auto link = link_command(recipe, object, shared_object);
+  argv.insert(argv.end(), link.begin(), link.end());
   auto child = spawn_served(compile_service, argv, kToolEnvironment, limits);
   if (!child) return std::nullopt;
   auto r = supervise(*child, "", limits);
   if (r.service_lost) return std::nullopt;
   r.memory_exceeded = r.memory_exceeded || (r.signal == 0 && r.exit_code == cs::kMemoryExceeded);
+  const bool link_failed = r.signal == 0 && r.exit_code == cs::kLinkFailed;
+  if (link_failed) r.exit_code = 0;
   auto step = step_result(r, limits);
   step.served = true;
+  step.linked = step.ok && !link_failed;
   return step;
 }
 
@@ -143,13 +166,15 @@ std::string learner_errors(const std::string& output, const fs::path& source) {
   return kept.empty() ? output.substr(0, 4000) : kept;
 }
 
-// lld's errors, first few only.
-std::string link_errors(const std::string& output) {
+// lld's errors, first few only, with the object (a path in the run's temporary directory) called what it is.
+std::string link_errors(const std::string& output, const fs::path& object) {
   std::istringstream in(output);
   std::string line, kept;
   int shown = 0;
   while (std::getline(in, line) && shown < 5) {
     if (line.find("error:") == std::string::npos) continue;
+    for (size_t at; (at = line.find(object.string())) != std::string::npos;)
+      line.replace(at, object.string().size(), "your file");
     kept += line + "\n";
     ++shown;
   }
@@ -254,8 +279,10 @@ bool is_pch_problem(const std::string& diagnostics) {
 // (2) When that fails, the real <torch/torch.h> with the full PCH, whose errors are the ones to show.
 // (3) When a PCH is missing or stale, no PCH at all: slow but sound.
 StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object,
-                          const fs::path& jail_root, service::Client& compile_service) {
-  auto jail = tool_jail(recipe, jail_root, object.parent_path(), {recipe.contract.string(), source.string()});
+                          const fs::path& shared_object, const fs::path& jail_root, service::Client& compile_service) {
+  std::vector<std::string> files = {recipe.contract.string(), source.string()};
+  files.insert(files.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());  // for a served link
+  auto jail = tool_jail(recipe, jail_root, object.parent_path(), files);
   std::vector<std::string> argv = {recipe.compiler};
   argv.insert(argv.end(), recipe.flags.begin(), recipe.flags.end());
   argv.insert(argv.end(), {"-fno-color-diagnostics", "-ferror-limit=5", "-I", recipe.contract.parent_path().string(),
@@ -268,7 +295,7 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
 
   std::string note;
   if (fs::exists(recipe.pch_lite) && fs::exists(recipe.pch_full)) {
-    auto served = compile_served(compile_service, recipe, jail, source, object);
+    auto served = compile_served(compile_service, recipe, jail, source, object, shared_object);
     auto lite = with({"-include-pch", recipe.pch_lite.string(), "-I", recipe.shadow_dir.string()});
     auto fast = served ? *served : run_tool(lite, jail);
     if (fast.ok || fast.stopped_by_limit) return fast;  // a compile stopped by a limit is not tried again
@@ -291,24 +318,17 @@ StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs
 }
 
 StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::path& shared_object,
-                        const fs::path& jail_root, const std::vector<Forbidden>& forbidden) {
-  std::vector<std::string> argv = {recipe.linker};
-  argv.insert(argv.end(), recipe.link_before.begin(), recipe.link_before.end());
-  argv.push_back(object.string());
-  argv.insert(argv.end(), recipe.worker_objects.begin(), recipe.worker_objects.end());
-  // The PCH's runtime by name (the stub bears it), which a file compiled with the lite PCH calls: lld need not
-  // read the runtime's symbols, the file's calls stay undefined, and the worker, which has the runtime loaded,
-  // binds them when it loads the file. A file compiled otherwise defines what it uses, before the runtime.
-  argv.push_back(recipe.pch_runtime_stub.string());
-  argv.insert(argv.end(), recipe.link_after.begin(), recipe.link_after.end());
-  argv.insert(argv.end(), {"-o", shared_object.string()});
-  auto step = run_tool(argv, tool_jail(recipe, jail_root, object.parent_path(), recipe.worker_objects));
-  if (!step.ok) {
-    step.diagnostics = link_errors(step.diagnostics);
-    return step;
-  }
+                        const fs::path& jail_root) {
+  auto step = run_tool(link_command(recipe, object, shared_object),
+                       tool_jail(recipe, jail_root, object.parent_path(), recipe.worker_objects));
+  if (!step.ok) step.diagnostics = link_errors(step.diagnostics, object);
+  return step;
+}
+
+StepResult check_shared_object(const Recipe& recipe, const fs::path& shared_object,
+                               const std::vector<Forbidden>& forbidden) {
+  StepResult step;
   auto symbols = dynamic_symbols(shared_object);
-  step.ok = false;
   if (!symbols) {
     step.diagnostics = "the linker produced an unreadable shared object";
     return step;
@@ -322,7 +342,6 @@ StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::
   symbols->insert(symbols->end(), reached->begin(), reached->end());
   auto missing = undefined_contract_symbols(*symbols);
   if (!missing.empty()) {
-    step.diagnostics.clear();
     for (const auto& m : missing) step.diagnostics += "your file does not define " + m + "\n";
     step.diagnostics += kContractHint;
     return step;

@@ -1,6 +1,7 @@
-// Turns a learner's file into loadable checks: compile it alone (clang, precompiled torch headers), then
-// link it with the prebuilt hidden tests of its exercise into a shared object (lld) for the judge's test
-// host to load. The recipes come from the build.
+// Turns a learner's file into what the judge's worker loads: compile it alone (clang, precompiled torch
+// headers), then link it with the worker side of its exercise's binding into a shared object (lld), and
+// read that object's symbols for what the contract needs and the exercise forbids. The recipes come from
+// the build.
 #pragma once
 
 #include <filesystem>
@@ -23,19 +24,24 @@ struct StepResult {
   bool stopped_by_limit = false;
   bool forbidden = false;  // it compiled, but calls what the exercise asks the learner to build
   bool served = false;     // by the compile service
+  bool linked = false;     // the compile service linked it too
 };
 
 // Said under an undefined symbol: the learner's definition does not match the contract's declaration.
 extern const char* kContractHint;
 
-// Both run the tools jailed: they see the toolchain, the precompiled headers, the contract, the learner's
-// file and `out_dir` (where they write), nothing else of the project. A step stopped by a limit says which.
-// `compile_service` is asked first (service.h: started when it is not running, for the next compile).
+// The compile and the link run the tools jailed: they see the toolchain, the precompiled headers, the
+// contract, the learner's file and `out_dir` (where they write), nothing else of the project. A step
+// stopped by a limit says which. `compile_service` is asked first (service.h: started when it is not
+// running, for the next compile); it links the shared object too (the result says `linked`).
 StepResult compile_source(const Recipe& recipe, const fs::path& source, const fs::path& object,
-                          const fs::path& jail_root, service::Client& compile_service);
-// Links the learner's object with the worker side of the binding; fails, naming the symbol, when the file
-// does not define something of the contract, or uses one of the exercise's forbidden operations.
+                          const fs::path& shared_object, const fs::path& jail_root, service::Client& compile_service);
+// Links the learner's object with the worker side of the binding.
 StepResult link_learner(const Recipe& recipe, const fs::path& object, const fs::path& shared_object,
-                        const fs::path& jail_root, const std::vector<Forbidden>& forbidden);
+                        const fs::path& jail_root);
+// Fails, naming the symbol, when the linked file does not define something of the contract, or uses one of
+// the exercise's forbidden operations.
+StepResult check_shared_object(const Recipe& recipe, const fs::path& shared_object,
+                               const std::vector<Forbidden>& forbidden);
 
 }  // namespace kata

@@ -147,17 +147,17 @@ std::vector<Judgement> judge_seeds(const Recipe& recipe, const Exercise& exercis
 
   progress("compiling");
   service::Client compile_service(recipe.compile_service, recipe.pch_lite, run_root());
-  auto compiled = compile_source(recipe, fs::absolute(source), run.out() / "learner.o", run.jail(), compile_service);
+  const auto object = run.out() / "learner.o", shared_object = run.out() / "learner.so";
+  auto compiled = compile_source(recipe, fs::absolute(source), object, shared_object, run.jail(), compile_service);
   first.note = compiled.note;
   first.compile_served = compiled.served;
   first.compile_seconds = compiled.seconds;
-  if (compiled.ok) {
+  if (compiled.ok && !compiled.linked) {
     progress("linking");
-    auto linked = link_learner(recipe, run.out() / "learner.o", run.out() / "learner.so", run.jail(),
-                               exercise.forbidden);
-    first.compile_seconds += linked.seconds;
-    compiled = linked;
+    compiled = link_learner(recipe, object, shared_object, run.jail());
+    first.compile_seconds += compiled.seconds;
   }
+  if (compiled.ok) compiled = check_shared_object(recipe, shared_object, exercise.forbidden);
   std::vector<Judgement> judgements;
   if (!compiled.ok) {
     first.verdict = compiled.forbidden ? Verdict::forbidden_call : Verdict::compile_error;

@@ -261,19 +261,25 @@ TEST_F(Service, AServiceOfAnotherBuildIsNeverUsed) {
   }
 }
 
-// What the compile service makes of a file is what clang makes of it: the same verdict, checks and
-// message (which for a file the lite PCH cannot compile comes from clang and the full PCH either way).
+// What the compile service makes of a file is what clang and lld make of it: the same verdict, checks and
+// message (which for a file the lite PCH cannot compile comes from clang and the full PCH either way, and
+// for a file the service compiled and could not link, from the judge's own link).
 TEST_F(Service, TheCompileServiceCompilesAsClangDoes) {
   start_service();
   fs::path broken = workspace / "broken.cpp";
   std::ofstream(broken) << "#include \"causal_attention.h\"\nint x = ;\n";
-  for (const auto& source : {kReference, kStub, kMistake, broken.string()}) {
+  fs::path unlinkable = workspace / "unlinkable.cpp";
+  std::ofstream(unlinkable) << read_file(kReference) << "\n#pragma comment(lib, \"kata_no_such_library\")\n";
+  for (const auto& source : {kReference, kStub, kMistake, broken.string(), unlinkable.string()}) {
     json plain = judge(source, "KATA_SERVICE=off");
     json served = judge(source);
     EXPECT_EQ(plain["compiler"], "clang") << source;
     if (source != broken) EXPECT_EQ(served["compiler"], "service") << source;
     expect_same_verdict(plain, served);
   }
+  json unlinked = judge(unlinkable.string());
+  EXPECT_EQ(unlinked["verdict"], "compile_error");
+  EXPECT_NE(unlinked["message"].get<std::string>().find("kata_no_such_library"), std::string::npos) << unlinked.dump();
 }
 
 // The file is parsed in the jail: a header beside it, outside what the compile may see, does not exist

@@ -124,7 +124,8 @@ std::string mismatch(const Expectation& want, const Judgement& got) {
 }
 
 std::vector<Expectation> expectations(const Exercise& e) {
-  std::vector<Expectation> all = {{e.id, e.reference(), "accepted", "", ""}, {e.id, e.stub(), "not_accepted", "", ""}};
+  std::vector<Expectation> all = {{e.id, e.reference(), "accepted", "", "", {}},
+                                  {e.id, e.stub(), "not_accepted", "", "", {}}};
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& f : fs::directory_iterator(e.meta() / "cases", ec)) files.push_back(f.path());
@@ -133,7 +134,7 @@ std::vector<Expectation> expectations(const Exercise& e) {
     if (auto c = read_expectation(e.id, f))
       all.push_back(*c);
     else
-      all.push_back({e.id, f, "missing '// expect:' line", "", ""});
+      all.push_back({e.id, f, "missing '// expect:' line", "", "", {}});
   }
   return all;
 }

@@ -56,8 +56,9 @@ Target target_of(const Context& ctx, const Exercise& e, const std::string& sourc
   return {source, false, std::nullopt, false};
 }
 
+// The path on a line of its own: a workspace's path can be most of a terminal's width.
 std::string created_note(const Target& t, const char* then) {
-  return fmt::format("no attempt yet: created {} from the stub; {}\n", t.source.string(), then);
+  return fmt::format("no attempt yet: created from the stub\n  {}\n{}\n", t.source.string(), then);
 }
 
 Judgement judge_target(const Context& ctx, const Exercise& e, const Target& t, uint64_t seed, StepDisplay& display) {

@@ -298,6 +298,9 @@ std::optional<Started> Client::start_host(const Request& request, int in_fd, int
     reply = receive_message(fd, nullptr);
   if (!reply || !reply->contains("pid") || !(*reply)["pid"].is_number_integer() || (*reply)["pid"] <= 0) {
     close(fd);  // if a host was started after all, it is killed when the connection closes
+    // A service killed a moment ago still accepts while the kernel frees its memory, and then drops the
+    // connection: start another, which stops at once if a live service holds the lock.
+    launch(stamp);
     return std::nullopt;
   }
   return Started{(*reply)["pid"].get<pid_t>(), fd};

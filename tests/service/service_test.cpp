@@ -6,7 +6,9 @@
 // Each test has a run directory of its own (TMPDIR), so its service is its own; TearDown kills it.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -180,6 +182,36 @@ TEST_F(Service, ADeadServiceIsReplaced) {
   json served;  // a loaded machine takes seconds to start the service
   EXPECT_TRUE(eventually([&] { return (served = judge(kReference))["host"] == "service"; }, 180)) << served.dump();
   EXPECT_EQ(served["verdict"], "accepted");
+}
+
+// A service killed a moment ago still accepts while the kernel frees its memory, then drops the
+// connection unanswered (seen in CI after ADeadServiceIsReplaced's kill): the judge starts another, as
+// when nothing listens. Here a stand-in listens at the service's socket and closes what it accepts.
+TEST_F(Service, AServiceThatDropsTheConnectionIsReplaced) {
+  fs::create_directories(run_root());
+  fs::permissions(run_root(), fs::perms::owner_all);
+  int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_of(kHost).c_str());
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  std::thread dropper([&] {
+    for (int conn; (conn = accept(listener, nullptr, nullptr)) >= 0;) close(conn);
+  });
+  json after = judge(kReference);
+  EXPECT_EQ(after["verdict"], "accepted") << after.dump();
+  EXPECT_EQ(after["host"], "fresh");
+  auto host_services = [&] {
+    int found = 0;
+    for (pid_t pid : processes())
+      found += read_file("/proc/" + std::to_string(pid) + "/cmdline").find("judge_host") != std::string::npos;
+    return found;
+  };
+  EXPECT_TRUE(eventually([&] { return host_services() > 0; })) << "no new service was started";
+  shutdown(listener, SHUT_RDWR);  // ends the accept
+  close(listener);
+  dropper.join();
 }
 
 TEST_F(Service, AServiceKilledMidJudgementCostsTimeNotTheVerdict) {

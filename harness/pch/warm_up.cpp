@@ -38,6 +38,12 @@ inline void use_containers() {
   std::map<Pair, Plain> by_pair;
   by_pair[Pair{1, 2}].value += 1;
   for (const auto& [pair, plain] : by_pair) (void)std::get<0>(pair);
+  std::vector<Pair> pairs;  // bpe's merge table, and a rank of each pair
+  pairs.push_back(Pair{1, 2});
+  pairs.emplace_back(3, 4);
+  std::map<Pair, int64_t> rank;
+  rank.emplace(pairs[0], 0);
+  if (rank.count(pairs[1]) == 0 && rank.find(pairs[0]) != rank.end()) rank[pairs[1]] = 1;
   std::map<std::string, int64_t> by_name;
   by_name.emplace("a", 1);
   std::unordered_map<int64_t, Plain> by_id;

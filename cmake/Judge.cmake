@@ -93,7 +93,10 @@ target_compile_definitions(kata_cc PRIVATE KATA_CC_TOOLCHAIN="${KATA_JUDGE_DIR}/
 target_compile_options(kata_cc PRIVATE -fno-rtti)
 target_link_libraries(kata_cc PRIVATE ${KATA_LIB_clang_cpp} ${KATA_LIB_lld_elf} ${KATA_LIB_lld_common} ${KATA_LIB_llvm}
                                       ZLIB::ZLIB nlohmann_json::nlohmann_json)
-set_target_properties(kata_cc PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR})
+# The service parses warm_up.cpp when it starts: relinking on its change gives the program a new stamp, so
+# a running service of the old prefix is not used (service.h).
+set_target_properties(kata_cc PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${KATA_JUDGE_DIR}
+                                         LINK_DEPENDS ${CMAKE_SOURCE_DIR}/harness/pch/warm_up.cpp)
 
 # A learner's file is linked by lld itself, not through the compiler driver (a quarter of a second less
 # on a loaded machine): what the driver would add around the objects, asked of it once here.

@@ -244,6 +244,13 @@ std::string forbidden_calls(const std::vector<Symbol>& symbols, const std::vecto
   return found;
 }
 
+// Every exercise's: a function looked up by name while the file runs (dlsym) is a call its symbols do not
+// show, so an operation the exercise forbids could be reached that way. No solution needs one.
+const Forbidden kLookupByName = {
+    {"dlsym", "dlvsym", "dlopen", "dlmopen"},
+    "a function looked up by name at run time is hidden from the judge's check of what your file calls; "
+    "call what you use directly"};
+
 // A file compiled with the lite PCH calls the header code it uses in the PCH's runtime (at::softmax, say)
 // instead of holding it, so what that code calls is not among the file's symbols. The PCH's reach table
 // has it: the symbols an exercise may forbid that each runtime function reaches. Adds those the file's
@@ -346,7 +353,7 @@ StepResult check_shared_object(const Recipe& recipe, const fs::path& shared_obje
     step.diagnostics += kContractHint;
     return step;
   }
-  step.diagnostics = forbidden_calls(*symbols, forbidden);
+  step.diagnostics = forbidden_calls(*symbols, forbidden) + forbidden_calls(*symbols, {kLookupByName});
   step.forbidden = !step.diagnostics.empty();
   step.ok = !step.forbidden;
   return step;

@@ -207,9 +207,11 @@ TEST(Jail, MeasuresTheMemoryOfOneStretch) {
 
 TEST(Jail, LeavesNothingRunning) {
   JailDir dir;
-  auto r = jailed("(setsid sleep 300 &) ; echo started", dir.spec());
-  EXPECT_EQ(r.out, "started\n");
-  // The namespace's init ended with the shell, and the detached sleep with it.
+  auto r = jailed("(setsid sleep 300 &) ; echo started as pid $$", dir.spec());
+  // In the jail's PID namespace the shell is 2 (its init is 1): without one, the sleep would escape it.
+  EXPECT_EQ(r.out, "started as pid 2\n") << r.err;
+  // The namespace's init ended with the shell, and the detached sleep with it. (Two CI runs found a sleep
+  // 300 here; its status says where it lived.)
   std::string found;
   for (const auto& p : fs::directory_iterator("/proc")) {
     std::ifstream cmdline(p.path() / "cmdline");
@@ -217,7 +219,10 @@ TEST(Jail, LeavesNothingRunning) {
     std::getline(cmdline, c, '\0');
     std::string arg;
     std::getline(cmdline, arg, '\0');
-    if (c == "sleep" && arg == "300") found = p.path().filename();
+    if (c == "sleep" && arg == "300") {
+      std::ifstream status(p.path() / "status");
+      found = p.path().filename().string() + "\n" + std::string(std::istreambuf_iterator<char>(status), {});
+    }
   }
   EXPECT_EQ(found, "");
 }

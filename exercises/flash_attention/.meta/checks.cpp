@@ -199,8 +199,8 @@ TEST(FlashAttention, LongSequenceMemory) {
     } else if (*run.rise > kRiseBudget) {
       kata_test::fail_memory_limit(fmt::format(
           "over {} positions your call used {:.1f} MiB more memory than before it, more than the {} MiB "
-          "allowed: the {} x {} score matrix alone is {} MiB. FlashAttention's memory is O(seq x block_size): no seq x seq tensor, "
-          "not even one head or one block of queries at a time against all keys",
+          "allowed: the {} x {} score matrix alone is {} MiB. FlashAttention's memory is O(seq x block_size): "
+          "no seq x seq tensor, not even one head or one block of queries at a time against all keys",
           kMeasuredSeq, *run.rise / 1048576.0, kRiseBudget >> 20, kMeasuredSeq, kMeasuredSeq,
           (kMeasuredSeq * kMeasuredSeq * 8) >> 20));
       return;
